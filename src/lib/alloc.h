@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Every allocation of the library goes through these, so that tests can fail
+ * the Nth one (failure injection) and embedders may plug their allocator.
+ */
+#ifndef PACC_ALLOC_H
+#define PACC_ALLOC_H
+
+#include <stddef.h>
+
+void *pacc__malloc(size_t n);
+void *pacc__calloc(size_t n, size_t size);
+void *pacc__realloc(void *p, size_t n);
+void pacc__free(void *p);
+char *pacc__strdup(const char *s);
+char *pacc__strndup(const char *s, size_t n);
+/* realloc of n * size with overflow check. */
+void *pacc__reallocarray(void *p, size_t n, size_t size);
+
+#endif

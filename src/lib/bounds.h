@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Every limit in one place (DESIGN §2 "bounded everything"): `discover` and
+ * `check` share these constants.
+ */
+#ifndef PACC_BOUNDS_H
+#define PACC_BOUNDS_H
+
+#define PACC__MAX_DOC_BYTES (64 * 1024)	    /* PACC document */
+#define PACC__MAX_POLICY_BYTES (64 * 1024)  /* MTA-STS policy (RFC 8461) */
+#define PACC__MAX_MX_HOSTS 10		    /* best-preference MX hosts used */
+#define PACC__MAX_RRS 64		    /* RRs considered per answer */
+#define PACC__MAX_ADDRS 16		    /* addresses pinned per host */
+#define PACC__DEFAULT_TIMEOUT_MS 10000L
+#define PACC__MAX_TIMEOUT_MS (3600L * 1000L)
+#define PACC__MAX_INPUT_BYTES 1024	    /* an address as typed */
+#define PACC__CONNECT_TIMEOUT_MS 5000L
+
+#endif

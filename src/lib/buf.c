@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: MIT */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "pacc/error.h"
+
+#include "alloc.h"
+#include "buf.h"
+
+void
+pacc__buf_init(struct pacc__buf *b, size_t max)
+{
+	memset(b, 0, sizeof(*b));
+	b->max = max;
+}
+
+int
+pacc__buf_append(struct pacc__buf *b, const void *p, size_t n)
+{
+	size_t need, ncap;
+	unsigned char *nd;
+
+	if (n > b->max || b->len > b->max - n)
+		return PACC_ETOOBIG;
+	need = b->len + n + 1;
+	if (need > b->cap) {
+		ncap = b->cap ? b->cap : 64;
+		while (ncap < need)
+			ncap = ncap > b->max / 2 + 1 ? b->max + 1 : ncap * 2;
+		nd = pacc__realloc(b->data, ncap);
+		if (nd == NULL)
+			return PACC_ENOMEM;
+		b->data = nd;
+		b->cap = ncap;
+	}
+	if (n > 0)
+		memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return PACC_OK;
+}
+
+int
+pacc__buf_appendf(struct pacc__buf *b, const char *fmt, ...)
+{
+	char small[256];
+	char *big = NULL;
+	va_list ap;
+	int n, rc;
+
+	va_start(ap, fmt);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return PACC_EINVAL;
+	if ((size_t)n < sizeof(small))
+		return pacc__buf_append(b, small, (size_t)n);
+	big = pacc__malloc((size_t)n + 1);
+	if (big == NULL)
+		return PACC_ENOMEM;
+	va_start(ap, fmt);
+	vsnprintf(big, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	rc = pacc__buf_append(b, big, (size_t)n);
+	pacc__free(big);
+	return rc;
+}
+
+void
+pacc__buf_reset(struct pacc__buf *b)
+{
+	b->len = 0;
+	if (b->data)
+		b->data[0] = '\0';
+}
+
+void
+pacc__buf_free(struct pacc__buf *b)
+{
+	pacc__free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+}
+
+char *
+pacc__buf_steal(struct pacc__buf *b, size_t *len)
+{
+	char *p = (char *)b->data;
+
+	if (len)
+		*len = b->len;
+	b->data = NULL;
+	b->len = b->cap = 0;
+	return p;
+}

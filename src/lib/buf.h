@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: MIT */
+/* Bounded growing buffer: every buffer fed by the network has a hard cap. */
+#ifndef PACC_BUF_H
+#define PACC_BUF_H
+
+#include <stddef.h>
+
+struct pacc__buf {
+	unsigned char *data; /* always NUL-terminated when non-NULL */
+	size_t len;
+	size_t cap;
+	size_t max; /* appending beyond this fails with PACC_ETOOBIG */
+};
+
+void pacc__buf_init(struct pacc__buf *b, size_t max);
+int pacc__buf_append(struct pacc__buf *b, const void *p, size_t n);
+int pacc__buf_appendf(struct pacc__buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void pacc__buf_reset(struct pacc__buf *b);
+void pacc__buf_free(struct pacc__buf *b);
+/* Hands the bytes over to the caller (NULL when empty) and resets b. */
+char *pacc__buf_steal(struct pacc__buf *b, size_t *len);
+
+#endif

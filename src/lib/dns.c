@@ -1,0 +1,477 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libunbound glue: asynchronous, DNSSEC-validating lookups whose answers
+ * carry secure | insecure | bogus.  One ub_ctx per pacc_ctx, created at the
+ * first query.  Before any query is answered, a start-up check asks the
+ * upstream for the root DNSKEY (DESIGN §2): when it does not validate, the
+ * upstream strips DNSSEC, and every answer is reported insecure with the
+ * reason upstream-no-dnssec instead of failing as bogus.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <unbound.h>
+
+#include "internal.h"
+
+#define PACC__DEFAULT_TRUST_ANCHOR "/usr/share/dns/root.key"
+#define RR_DNSKEY 48
+
+enum dns_state { DNS_CHECKING, DNS_SWITCH, DNS_READY, DNS_FAILED };
+
+struct pacc__dns_q {
+	struct pacc__dns *dns;
+	struct pacc__dns_q *next, *prev; /* all live queries */
+	struct pacc__dns_q *dnext;	 /* answered, not yet dispatched */
+	char *name;
+	int type;
+	int async_id;
+	bool submitted;
+	bool cancelled;
+	bool is_check;
+	int err;
+	struct ub_result *res;
+	pacc__dns_cb cb;
+	void *ud;
+};
+
+struct pacc__dns {
+	pacc_ctx *ctx;
+	struct ub_ctx *ub;
+	int fd;
+	enum dns_state state;
+	bool validating;
+	const char *insecure_reason;
+	char fail_msg[160];
+	struct pacc__dns_q *queries;
+	struct pacc__dns_q *done;
+	struct pacc__timer switch_timer;
+};
+
+static void dns_readable(void *ud, int fd, int revents);
+
+static void
+q_unlink(struct pacc__dns *dns, struct pacc__dns_q *q)
+{
+	if (q->prev)
+		q->prev->next = q->next;
+	else if (dns->queries == q)
+		dns->queries = q->next;
+	if (q->next)
+		q->next->prev = q->prev;
+	q->next = q->prev = NULL;
+}
+
+static void
+q_free(struct pacc__dns_q *q)
+{
+	if (q->res)
+		ub_resolve_free(q->res);
+	pacc__free(q->name);
+	pacc__free(q);
+}
+
+static void
+ub_answer(void *mydata, int err, struct ub_result *res)
+{
+	struct pacc__dns_q *q = mydata, **pp;
+
+	/* collect; dispatched after ub_process() returns, so callbacks may
+	 * freely start, cancel or tear down queries */
+	q->err = err;
+	q->res = res;
+	q->submitted = false;
+	for (pp = &q->dns->done; *pp; pp = &(*pp)->dnext)
+		;
+	*pp = q;
+}
+
+static struct ub_ctx *
+make_ub(struct pacc__dns *dns, bool validate, int *status)
+{
+	pacc_ctx *ctx = dns->ctx;
+	struct ub_ctx *ub = ub_ctx_create();
+	const char *ta;
+	int r;
+
+	*status = PACC_OK;
+	if (ub == NULL) {
+		*status = PACC_ENOMEM;
+		return NULL;
+	}
+	/* a resolver thread (not a forked process): safe inside any host */
+	if ((r = ub_ctx_async(ub, 1)) != 0)
+		goto fail;
+	if (ctx->resolver)
+		r = ub_ctx_set_fwd(ub, ctx->resolver);
+	else
+		r = ub_ctx_resolvconf(ub, NULL);
+	if (r != 0) {
+		snprintf(dns->fail_msg, sizeof(dns->fail_msg),
+		    "cannot use resolver %s: %s",
+		    ctx->resolver ? ctx->resolver : "from /etc/resolv.conf",
+		    ub_strerror(r));
+		*status = PACC_EDNS;
+		ub_ctx_delete(ub);
+		return NULL;
+	}
+	if (validate) {
+		ta = ctx->trust_anchor_set ? ctx->trust_anchor
+					   : PACC__DEFAULT_TRUST_ANCHOR;
+		if (!ctx->trust_anchor_set && access(ta, R_OK) != 0) {
+			dns->insecure_reason = "no-trust-anchor";
+			dns->validating = false;
+		} else if ((r = ub_ctx_add_ta_file(ub, ta)) != 0) {
+			snprintf(dns->fail_msg, sizeof(dns->fail_msg),
+			    "cannot load trust anchor %s: %s", ta,
+			    ub_strerror(r));
+			*status = PACC_ETRUST;
+			ub_ctx_delete(ub);
+			return NULL;
+		} else {
+			dns->validating = true;
+		}
+	}
+	return ub;
+fail:
+	snprintf(dns->fail_msg, sizeof(dns->fail_msg), "libunbound: %s",
+	    ub_strerror(r));
+	*status = PACC_EDNS;
+	ub_ctx_delete(ub);
+	return NULL;
+}
+
+static int
+submit(struct pacc__dns *dns, struct pacc__dns_q *q)
+{
+	int r = ub_resolve_async(dns->ub, q->name, q->type, 1, q, ub_answer,
+	    &q->async_id);
+
+	if (r != 0)
+		return r == UB_NOMEM ? PACC_ENOMEM : PACC_EDNS;
+	q->submitted = true;
+	return PACC_OK;
+}
+
+static int
+attach_ub(struct pacc__dns *dns, struct ub_ctx *ub)
+{
+	dns->ub = ub;
+	dns->fd = ub_fd(ub);
+	if (dns->fd < 0)
+		return PACC_EDNS;
+	return pacc__watch_set(dns->ctx, dns->fd, PACC_POLL_IN, dns_readable,
+	    dns);
+}
+
+static void
+detach_ub(struct pacc__dns *dns)
+{
+	if (dns->ub == NULL)
+		return;
+	if (dns->fd >= 0)
+		pacc__watch_set(dns->ctx, dns->fd, 0, NULL, NULL);
+	ub_ctx_delete(dns->ub);
+	dns->ub = NULL;
+	dns->fd = -1;
+}
+
+/* Fail every query that waits for the start-up check. */
+static void
+fail_waiting(struct pacc__dns *dns, int status)
+{
+	struct pacc__dns_q *q, *next;
+
+	for (q = dns->queries; q; q = next) {
+		next = q->next;
+		if (q->submitted || q->is_check)
+			continue;
+		q->err = status == PACC_ENOMEM ? UB_NOMEM : UB_SERVFAIL;
+		q->dnext = dns->done;
+		dns->done = q;
+	}
+}
+
+static void
+submit_waiting(struct pacc__dns *dns)
+{
+	struct pacc__dns_q *q;
+	int rc;
+
+	for (q = dns->queries; q; q = q->next) {
+		if (q->submitted || q->cancelled || q->is_check)
+			continue;
+		if ((rc = submit(dns, q)) != PACC_OK) {
+			q->err = rc == PACC_ENOMEM ? UB_NOMEM : UB_SERVFAIL;
+			q->dnext = dns->done;
+			dns->done = q;
+		}
+	}
+}
+
+/* The upstream does not carry DNSSEC: start over without validation. */
+static void
+switch_to_insecure(void *ud)
+{
+	struct pacc__dns *dns = ud;
+	struct ub_ctx *ub;
+	int st;
+
+	detach_ub(dns);
+	ub = make_ub(dns, false, &st);
+	if (ub == NULL || (st = attach_ub(dns, ub)) != PACC_OK) {
+		if (ub && dns->ub == NULL)
+			ub_ctx_delete(ub);
+		dns->state = DNS_FAILED;
+		fail_waiting(dns, st);
+	} else {
+		dns->validating = false;
+		dns->insecure_reason = "upstream-no-dnssec";
+		dns->state = DNS_READY;
+		submit_waiting(dns);
+	}
+	pacc__log(dns->ctx, PACC_LOG_WARN,
+	    "the DNS upstream does not carry DNSSEC: every answer is "
+	    "insecure (upstream-no-dnssec)");
+	/* dispatch any failures now */
+	dns_readable(dns, -1, 0);
+}
+
+static void
+check_done(struct pacc__dns *dns, struct pacc__dns_q *q)
+{
+	struct ub_result *r = q->res;
+
+	if (q->err == 0 && r != NULL && r->secure) {
+		dns->state = DNS_READY;
+		submit_waiting(dns);
+		return;
+	}
+	if (q->err == 0 && r != NULL && (r->bogus || r->havedata)) {
+		/* an answer, but not a validated one: stripped upstream */
+		dns->state = DNS_SWITCH;
+		pacc__timer_arm(dns->ctx, &dns->switch_timer, 0);
+		return;
+	}
+	dns->state = DNS_FAILED;
+	snprintf(dns->fail_msg, sizeof(dns->fail_msg),
+	    "the DNS resolver %s did not answer the start-up check (%s)",
+	    dns->ctx->resolver ? dns->ctx->resolver : "of the system",
+	    q->err ? ub_strerror(q->err)
+		   : (r && r->rcode == 2 ? "SERVFAIL" : "no data"));
+	fail_waiting(dns, PACC_EDNS);
+}
+
+static void
+dispatch_one(struct pacc__dns *dns, struct pacc__dns_q *q)
+{
+	struct pacc__dns_answer a;
+	struct ub_result *r = q->res;
+	size_t n = 0;
+
+	if (q->is_check) {
+		check_done(dns, q);
+		q_unlink(dns, q);
+		q_free(q);
+		return;
+	}
+	q_unlink(dns, q);
+	if (q->cancelled || q->cb == NULL) {
+		q_free(q);
+		return;
+	}
+	if (q->err != 0 || r == NULL) {
+		q->cb(q->ud, q->err == UB_NOMEM ? PACC_ENOMEM : PACC_EDNS,
+		    NULL);
+		q_free(q);
+		return;
+	}
+	memset(&a, 0, sizeof(a));
+	a.rcode = r->rcode;
+	a.havedata = r->havedata != 0;
+	a.nxdomain = r->nxdomain != 0;
+	if (r->bogus) {
+		a.sec = PACC_DNSSEC_BOGUS;
+		a.reason = "validation-failed";
+		a.why = r->why_bogus;
+	} else if (r->secure) {
+		a.sec = PACC_DNSSEC_SECURE;
+		a.reason = "validated";
+	} else {
+		a.sec = PACC_DNSSEC_INSECURE;
+		a.reason = dns->validating ? "unsigned" : dns->insecure_reason;
+	}
+	if (r->havedata && r->data)
+		while (r->data[n] && n < PACC__MAX_RRS)
+			n++;
+	a.n = n;
+	a.data = (unsigned char **)r->data;
+	a.len = r->len;
+	q->cb(q->ud, PACC_OK, &a);
+	q_free(q);
+}
+
+static void
+dns_readable(void *ud, int fd, int revents)
+{
+	struct pacc__dns *dns = ud;
+	struct pacc__dns_q *q;
+
+	(void)revents;
+	if (fd >= 0 && dns->ub)
+		ub_process(dns->ub);
+	while ((q = dns->done) != NULL) {
+		dns->done = q->dnext;
+		q->dnext = NULL;
+		dispatch_one(dns, q);
+	}
+}
+
+static int
+dns_init(pacc_ctx *ctx)
+{
+	struct pacc__dns *dns;
+	struct pacc__dns_q *chk;
+	struct ub_ctx *ub;
+	int st;
+
+	dns = pacc__calloc(1, sizeof(*dns));
+	if (dns == NULL)
+		return PACC_ENOMEM;
+	dns->ctx = ctx;
+	dns->fd = -1;
+	pacc__timer_init(&dns->switch_timer, switch_to_insecure, dns);
+	ctx->dns = dns;
+	ub = make_ub(dns, true, &st);
+	if (ub == NULL)
+		goto failed;
+	if ((st = attach_ub(dns, ub)) != PACC_OK) {
+		if (dns->ub == NULL)
+			ub_ctx_delete(ub);
+		goto failed;
+	}
+	if (!dns->validating) {
+		dns->state = DNS_READY;
+		return PACC_OK;
+	}
+	/* DESIGN §2 start-up check: does the root DNSKEY validate? */
+	chk = pacc__calloc(1, sizeof(*chk));
+	if (chk == NULL || (chk->name = pacc__strdup(".")) == NULL) {
+		pacc__free(chk);
+		st = PACC_ENOMEM;
+		goto failed;
+	}
+	chk->dns = dns;
+	chk->type = RR_DNSKEY;
+	chk->is_check = true;
+	chk->next = dns->queries;
+	dns->queries = chk;
+	if ((st = submit(dns, chk)) != PACC_OK) {
+		q_unlink(dns, chk);
+		q_free(chk);
+		goto failed;
+	}
+	dns->state = DNS_CHECKING;
+	return PACC_OK;
+failed:
+	dns->state = DNS_FAILED;
+	if (dns->fail_msg[0] == '\0')
+		snprintf(dns->fail_msg, sizeof(dns->fail_msg), "%s",
+		    pacc_strerror(st));
+	return st;
+}
+
+int
+pacc__dns_query(struct pacc__dns_q **out, pacc_ctx *ctx, const char *name,
+    int rrtype, pacc__dns_cb cb, void *ud)
+{
+	struct pacc__dns *dns;
+	struct pacc__dns_q *q;
+	int rc;
+
+	*out = NULL;
+	if (ctx->dns == NULL && (rc = dns_init(ctx)) != PACC_OK &&
+	    ctx->dns == NULL)
+		return rc;
+	dns = ctx->dns;
+	if (dns->state == DNS_FAILED)
+		return PACC_EDNS;
+	q = pacc__calloc(1, sizeof(*q));
+	if (q == NULL || (q->name = pacc__strdup(name)) == NULL) {
+		pacc__free(q);
+		return PACC_ENOMEM;
+	}
+	q->dns = dns;
+	q->type = rrtype;
+	q->cb = cb;
+	q->ud = ud;
+	q->next = dns->queries;
+	if (dns->queries)
+		dns->queries->prev = q;
+	dns->queries = q;
+	if (dns->state == DNS_READY && (rc = submit(dns, q)) != PACC_OK) {
+		q_unlink(dns, q);
+		q_free(q);
+		return rc;
+	}
+	*out = q;
+	return PACC_OK;
+}
+
+void
+pacc__dns_cancel(struct pacc__dns_q *q)
+{
+	struct pacc__dns *dns;
+	struct pacc__dns_q **pp;
+
+	if (q == NULL)
+		return;
+	dns = q->dns;
+	q->cancelled = true;
+	q->cb = NULL;
+	/* answered but not dispatched: the dispatcher frees it */
+	for (pp = &dns->done; *pp; pp = &(*pp)->dnext)
+		if (*pp == q)
+			return;
+	if (q->submitted) {
+		if (ub_cancel(dns->ub, q->async_id) != 0)
+			return; /* already answered: freed on arrival */
+	}
+	q_unlink(dns, q);
+	q_free(q);
+}
+
+const char *
+pacc__dns_failure(pacc_ctx *ctx)
+{
+	if (ctx->dns == NULL || ctx->dns->state != DNS_FAILED)
+		return NULL;
+	return ctx->dns->fail_msg;
+}
+
+bool
+pacc__dns_checking(pacc_ctx *ctx)
+{
+	return ctx->dns && (ctx->dns->state == DNS_CHECKING ||
+			       ctx->dns->state == DNS_SWITCH);
+}
+
+void
+pacc__dns_free(pacc_ctx *ctx)
+{
+	struct pacc__dns *dns = ctx->dns;
+	struct pacc__dns_q *q;
+
+	if (dns == NULL)
+		return;
+	pacc__timer_disarm(ctx, &dns->switch_timer);
+	detach_ub(dns);
+	while ((q = dns->queries) != NULL) {
+		q_unlink(dns, q);
+		q_free(q);
+	}
+	pacc__free(dns);
+	ctx->dns = NULL;
+}

@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Pure parsers (fmt_*.c): bytes in, model out.  No I/O, no clock, no global
+ * state, so each is unit-tested from fixtures and fuzzed alone.  Every one
+ * treats its input as hostile: bounded, length-delimited (no reliance on NUL
+ * termination), and fails with a specific status and a sentence in `why`.
+ */
+#ifndef PACC_FMT_H
+#define PACC_FMT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "model.h"
+
+/* ---- fmt_pacc_json.c: PACC documents, current and earlier draft ---- */
+
+/*
+ * Parse a PACC document (already digest-verified: the exact bytes served).
+ * Detects the format: "protocols" (current draft) or "servers" (earlier
+ * draft).  `address` is the user's address (A-label domain), used as the
+ * username.  Returns PACC_OK, PACC_EFORMAT (not valid JSON, or JSON that is
+ * not a PACC document), PACC_ENOMEM.  Unknown members and protocols are
+ * ignored, as the drafts require.
+ */
+int pacc__pacc_json_parse(struct pacc__config **out, const unsigned char *body,
+    size_t len, const char *address, char *why, size_t whylen);
+
+/* ---- fmt_uaac.c: the _ua-auto-config TXT record (v=UAAC1) ---- */
+
+enum pacc__digest_alg {
+	PACC__ALG_SHA256 = 1,
+	PACC__ALG_SHA512 = 2,
+	PACC__ALG_SHA3_512 = 3
+};
+#define PACC__DIGEST_MAX 64
+
+struct pacc__uaac {
+	enum pacc__digest_alg alg;
+	unsigned char digest[PACC__DIGEST_MAX];
+	size_t digest_len;
+};
+
+/*
+ * Parse one TXT record's text (character-strings already concatenated).
+ * PACC_OK: a v=UAAC1 record with a supported algorithm and a digest of the
+ * right length.  PACC_ENOTFOUND: not a UAAC1 record (ignore it).
+ * PACC_EUNSUPPORTED: UAAC1 with an unknown a= algorithm.  PACC_EFORMAT:
+ * UAAC1 but malformed (duplicate tag, bad base64, wrong length, no d=).
+ */
+int pacc__uaac_parse(struct pacc__uaac *out, const char *txt, size_t len,
+    char *why, size_t whylen);
+const char *pacc__digest_alg_name(enum pacc__digest_alg alg);
+
+/* ---- fmt_mtasts.c: RFC 8461 MTA-STS ---- */
+
+enum pacc__mtasts_mode {
+	PACC__MTASTS_NONE = 0,
+	PACC__MTASTS_TESTING = 1,
+	PACC__MTASTS_ENFORCE = 2
+};
+
+struct pacc__mtasts_policy {
+	enum pacc__mtasts_mode mode;
+	char **mx; /* patterns, lower case */
+	size_t nmx;
+	long max_age;
+};
+
+/* TXT _mta-sts: PACC_OK when "v=STSv1" with an id; PACC_ENOTFOUND else. */
+int pacc__mtasts_txt_parse(const char *txt, size_t len, char *id, size_t idlen);
+int pacc__mtasts_policy_parse(struct pacc__mtasts_policy **out,
+    const char *body, size_t len, char *why, size_t whylen);
+void pacc__mtasts_policy_free(struct pacc__mtasts_policy *p);
+/* RFC 8461 §4.1: exact match, or "*.x" matching exactly one left label. */
+bool pacc__mtasts_mx_match(const char *pattern, const char *host);
+bool pacc__mtasts_policy_allows(const struct pacc__mtasts_policy *p,
+    const char *host);
+
+/* ---- fmt_dnsrr.c: RDATA as libunbound hands it (wire format) ---- */
+
+/* TXT: concatenate the character-strings of one RR (RFC 7208 §3.3 style). */
+int pacc__rr_txt(char **out, size_t *outlen, const unsigned char *rdata,
+    size_t len);
+/* MX: preference and exchange (lower case, no trailing dot, "." for root). */
+int pacc__rr_mx(unsigned *pref, char **host, const unsigned char *rdata,
+    size_t len);
+struct pacc__srv_rr {
+	unsigned priority, weight, port;
+	char *target; /* "." when the service is explicitly not offered */
+};
+int pacc__rr_srv(struct pacc__srv_rr *out, const unsigned char *rdata,
+    size_t len);
+/* A (type 1) or AAAA (type 28) to presentation form. */
+int pacc__rr_addr(char *buf, size_t buflen, int type,
+    const unsigned char *rdata, size_t len);
+
+/* ---- addr.c: email addresses, IDN, registrable domains ---- */
+
+struct pacc__addr {
+	char *local;	      /* as typed (UTF-8) */
+	char *domain;	      /* A-label form, lower case, no trailing dot */
+	char *domain_unicode; /* U-label form */
+	char *address;	      /* local@domain (A-label domain) */
+};
+
+/*
+ * Parse an RFC 5322 addr-spec (RFC 6532 UTF-8 allowed) whatever the locale;
+ * IDN domains are converted with libidn2 (UTS #46 non-transitional).
+ * PACC_EADDRESS with a specific sentence in `why` for malformed input.
+ */
+int pacc__addr_parse(struct pacc__addr *out, const char *input, char *why,
+    size_t whylen);
+void pacc__addr_clear(struct pacc__addr *a);
+/* Registrable domain (Public Suffix List, eTLD+1) of an A-label host. */
+int pacc__registrable_domain(char **out, const char *host);
+/* LDH host name check (A-labels), at most 253 octets, labels 1..63. */
+bool pacc__hostname_valid(const char *host);
+/* https URL syntax check: scheme https, a valid host, no userinfo. */
+bool pacc__https_url_valid(const char *url);
+/* Lower-cased host of an https URL, or NULL (caller frees). */
+char *pacc__url_host(const char *url);
+
+/* A copy of s in which every ill-formed UTF-8 sequence and control
+ * character is replaced by U+FFFD: safe to print and to put in JSON. */
+char *pacc__utf8_sanitize(const char *s);
+
+/* ---- base64 (RFC 4648 §4, strict: padding required, no whitespace) ---- */
+int pacc__base64_decode(unsigned char *out, size_t outcap, size_t *outlen,
+    const char *in, size_t inlen);
+int pacc__base64_encode(char *out, size_t outcap, const unsigned char *in,
+    size_t inlen);
+
+#endif

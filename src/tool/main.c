@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: MIT */
+/* pacc(1): one client of the public API among others. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tool.h"
+
+static const char usage_discover[] =
+    "Usage: pacc discover [OPTIONS] ADDRESS\n"
+    "Find every server for an email address and say how far it can be "
+    "trusted.\n"
+    "\n"
+    "Options (before or after the address):\n"
+    "      --json               print one JSON object "
+    "(doc/discover.schema.json)\n"
+    "      --resolver ADDR[@PORT]  use only this DNS server\n"
+    "      --trust-anchor FILE  DNSSEC trust anchor (DS/DNSKEY lines);\n"
+    "                           default /usr/share/dns/root.key\n"
+    "      --ca-file FILE       also trust the CA certificates in FILE\n"
+    "      --timeout SECONDS    overall deadline, decimals allowed "
+    "(default 10)\n"
+    "      --mechanisms LIST    comma-separated mechanisms to run "
+    "(default all)\n"
+    "      --insecure-http      allow plain http:// where a mechanism "
+    "permits it\n"
+    "      --ispdb DIR          local ISPDB directory\n"
+    "      --ispdb-url URL      online ISPDB base URL (\"\" disables it)\n"
+    "  -v, --verbose            log progress to standard error\n"
+    "  -h, --help               show this help and exit\n"
+    "  -V, --version            show the version and exit\n";
+
+static int usage_error(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
+static int
+usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "pacc: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'pacc --help'.\n");
+	return EXIT_USAGE;
+}
+
+static int
+parse_timeout(const char *s, long *ms)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end != '\0' || !(v > 0) || v > 3600)
+		return -1;
+	*ms = (long)(v * 1000.0 + 0.5);
+	if (*ms < 1)
+		*ms = 1;
+	return 0;
+}
+
+/* Options with a value: "--name VALUE" or "--name=VALUE". */
+static const char *
+take_value(int argc, char **argv, int *i, const char *name, bool *matched)
+{
+	size_t n = strlen(name);
+	const char *a = argv[*i];
+
+	*matched = false;
+	if (strncmp(a, name, n) != 0)
+		return NULL;
+	if (a[n] == '=') {
+		*matched = true;
+		return a + n + 1;
+	}
+	if (a[n] != '\0')
+		return NULL;
+	*matched = true;
+	if (*i + 1 >= argc)
+		return NULL;
+	return argv[++*i];
+}
+
+int
+main(int argc, char **argv)
+{
+	struct tool_opts o;
+	const char *cmd = NULL, *v;
+	bool m, only_args = false;
+
+	memset(&o, 0, sizeof(o));
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (only_args || a[0] != '-' || a[1] == '\0') {
+			if (cmd == NULL)
+				cmd = a;
+			else if (o.nargs < (int)(sizeof(o.args) /
+						     sizeof(o.args[0])))
+				o.args[o.nargs++] = a;
+			else
+				return usage_error("too many arguments");
+			continue;
+		}
+		if (strcmp(a, "--") == 0) {
+			only_args = true;
+		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			fputs(usage_discover, stdout);
+			return 0;
+		} else if (strcmp(a, "-V") == 0 ||
+			   strcmp(a, "--version") == 0) {
+			printf("pacc %s\n", pacc_version());
+			return 0;
+		} else if (strcmp(a, "--json") == 0) {
+			o.json = true;
+		} else if (strcmp(a, "-v") == 0 ||
+			   strcmp(a, "--verbose") == 0) {
+			o.verbose++;
+		} else if (strcmp(a, "--insecure-http") == 0) {
+			o.insecure_http = true;
+		} else if ((v = take_value(argc, argv, &i, "--resolver", &m)),
+			   m) {
+			if (v == NULL)
+				return usage_error("%s needs a value", a);
+			o.resolver = v;
+		} else if ((v = take_value(argc, argv, &i, "--trust-anchor",
+				&m)),
+			   m) {
+			if (v == NULL)
+				return usage_error("%s needs a value", a);
+			o.trust_anchor = v;
+		} else if ((v = take_value(argc, argv, &i, "--ca-file", &m)),
+			   m) {
+			if (v == NULL)
+				return usage_error("%s needs a value", a);
+			o.ca_file = v;
+		} else if ((v = take_value(argc, argv, &i, "--timeout", &m)),
+			   m) {
+			if (v == NULL || parse_timeout(v, &o.timeout_ms) != 0)
+				return usage_error("--timeout takes a number "
+						   "of seconds in (0, 3600], "
+						   "not '%s'",
+				    v ? v : "");
+		} else if ((v = take_value(argc, argv, &i, "--mechanisms",
+				&m)),
+			   m) {
+			if (v == NULL ||
+			    pacc_mechanisms_parse(&o.mechanisms, v) != PACC_OK)
+				return usage_error(
+				    "--mechanisms takes a comma-separated list "
+				    "of pacc, pacc-mx, pacc-srv, webfinger, "
+				    "srv, autoconfig, autodiscover, ispdb, "
+				    "guess; not '%s'",
+				    v ? v : "");
+		} else if ((v = take_value(argc, argv, &i, "--ispdb-url", &m)),
+			   m) {
+			if (v == NULL)
+				return usage_error("%s needs a value", a);
+			o.ispdb_url = v;
+		} else if ((v = take_value(argc, argv, &i, "--ispdb", &m)),
+			   m) {
+			if (v == NULL)
+				return usage_error("%s needs a value", a);
+			o.ispdb_dir = v;
+		} else {
+			return usage_error("unknown option '%s'", a);
+		}
+	}
+	if (cmd == NULL)
+		return usage_error("no command given");
+	if (strcmp(cmd, "discover") == 0)
+		return cmd_discover(&o);
+	return usage_error("unknown command '%s'", cmd);
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef PACC_TOOL_H
+#define PACC_TOOL_H
+
+#include <stdbool.h>
+
+#include "pacc/pacc.h"
+
+/* DESIGN §4 exit status, for every command. */
+enum {
+	EXIT_FOUND = 0,
+	EXIT_NEGATIVE = 1,
+	EXIT_USAGE = 2,
+	EXIT_SECURITY = 3,
+	EXIT_ENVIRONMENT = 4
+};
+
+struct tool_opts {
+	bool json;
+	int verbose;
+	const char *resolver;
+	const char *trust_anchor;
+	const char *ca_file;
+	long timeout_ms;
+	unsigned mechanisms;
+	bool insecure_http;
+	const char *ispdb_dir;
+	const char *ispdb_url;
+	const char *args[8];
+	int nargs;
+};
+
+int cmd_discover(struct tool_opts *o);
+void out_text_result(const pacc_result *res);
+int out_json_result(const pacc_result *res);
+int exit_status_of(const pacc_result *res);
+
+#endif

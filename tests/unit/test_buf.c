@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: MIT */
+/* buf.c: the bounded growing buffer. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "pacc/error.h"
+
+#include "alloc.h"
+#include "buf.h"
+
+/*
+ * Allocation failure injection.  Linked with
+ *   -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
+ * every allocation of the library's objects comes through here and
+ * fail_at = n makes the nth (from 0) fail.  Without those flags the
+ * wrappers are never called and the ENOMEM sweeps are skipped.
+ */
+void *__real_malloc(size_t n) __attribute__((weak));
+void *__real_calloc(size_t n, size_t size) __attribute__((weak));
+void *__real_realloc(void *p, size_t n) __attribute__((weak));
+void *__wrap_malloc(size_t n);
+void *__wrap_calloc(size_t n, size_t size);
+void *__wrap_realloc(void *p, size_t n);
+
+static long alloc_count;
+static long fail_at = -1;
+static int wrapped;
+
+static int
+should_fail(void)
+{
+	wrapped = 1;
+	return fail_at >= 0 && alloc_count++ == fail_at;
+}
+
+void *
+__wrap_malloc(size_t n)
+{
+	return should_fail() ? NULL : __real_malloc(n);
+}
+
+void *
+__wrap_calloc(size_t n, size_t size)
+{
+	return should_fail() ? NULL : __real_calloc(n, size);
+}
+
+void *
+__wrap_realloc(void *p, size_t n)
+{
+	return should_fail() ? NULL : __real_realloc(p, n);
+}
+
+/*
+ * Runs fn with the 0th, 1st, ... allocation failing until it succeeds
+ * without reaching the injected failure.  Every run must either succeed
+ * or report PACC_ENOMEM (never another status, never a leak: LSan checks
+ * at exit).
+ */
+static void
+enomem_sweep(int (*fn)(void *), void *ud)
+{
+	for (long n = 0;; n++) {
+		int rc;
+
+		alloc_count = 0;
+		fail_at = n;
+		rc = fn(ud);
+		fail_at = -1;
+		if (!wrapped)
+			return;
+		if (alloc_count <= n) {
+			assert_int_equal(rc, PACC_OK);
+			return;
+		}
+		assert_int_equal(rc, PACC_ENOMEM);
+	}
+}
+
+static void
+test_init_empty(void **state)
+{
+	struct pacc__buf b;
+	size_t len = 99;
+
+	(void)state;
+	pacc__buf_init(&b, 100);
+	assert_null(b.data);
+	assert_int_equal(b.len, 0);
+	assert_int_equal(b.max, 100);
+	assert_null(pacc__buf_steal(&b, &len));
+	assert_int_equal(len, 0);
+	pacc__buf_reset(&b); /* no data: no crash */
+	pacc__buf_free(&b);
+	pacc__buf_free(&b); /* twice is fine */
+}
+
+static void
+test_append_nul_terminated(void **state)
+{
+	struct pacc__buf b;
+
+	(void)state;
+	pacc__buf_init(&b, 1000);
+	assert_int_equal(pacc__buf_append(&b, "abc", 3), PACC_OK);
+	assert_int_equal(b.len, 3);
+	assert_string_equal((char *)b.data, "abc");
+	assert_int_equal(pacc__buf_append(&b, "", 0), PACC_OK);
+	assert_int_equal(pacc__buf_append(&b, "d\0e", 3), PACC_OK);
+	assert_int_equal(b.len, 6);
+	assert_memory_equal(b.data, "abcd\0e", 7);
+	pacc__buf_reset(&b);
+	assert_int_equal(b.len, 0);
+	assert_string_equal((char *)b.data, "");
+	pacc__buf_free(&b);
+}
+
+static void
+test_cap_exact(void **state)
+{
+	struct pacc__buf b;
+	char big[300];
+
+	(void)state;
+	memset(big, 'x', sizeof(big));
+	pacc__buf_init(&b, 200);
+	/* exactly the maximum fits */
+	assert_int_equal(pacc__buf_append(&b, big, 200), PACC_OK);
+	assert_int_equal(b.len, 200);
+	assert_int_equal(b.data[200], '\0');
+	/* one more byte does not, and leaves the buffer as it was */
+	assert_int_equal(pacc__buf_append(&b, big, 1), PACC_ETOOBIG);
+	assert_int_equal(b.len, 200);
+	pacc__buf_free(&b);
+
+	pacc__buf_init(&b, 200);
+	assert_int_equal(pacc__buf_append(&b, big, 201), PACC_ETOOBIG);
+	assert_int_equal(pacc__buf_append(&b, big, SIZE_MAX), PACC_ETOOBIG);
+	assert_int_equal(pacc__buf_append(&b, big, 150), PACC_OK);
+	assert_int_equal(pacc__buf_append(&b, big, 51), PACC_ETOOBIG);
+	assert_int_equal(pacc__buf_append(&b, big, 50), PACC_OK);
+	pacc__buf_free(&b);
+
+	pacc__buf_init(&b, 0); /* nothing at all may be appended */
+	assert_int_equal(pacc__buf_append(&b, big, 1), PACC_ETOOBIG);
+	assert_int_equal(pacc__buf_append(&b, big, 0), PACC_OK);
+	pacc__buf_free(&b);
+}
+
+static void
+test_growth_many(void **state)
+{
+	struct pacc__buf b;
+
+	(void)state;
+	pacc__buf_init(&b, 100000);
+	for (int i = 0; i < 10000; i++)
+		assert_int_equal(pacc__buf_append(&b, "0123456789", 10),
+		    PACC_OK);
+	assert_int_equal(b.len, 100000);
+	assert_true(b.cap <= 100001);
+	assert_int_equal(pacc__buf_append(&b, "x", 1), PACC_ETOOBIG);
+	pacc__buf_free(&b);
+}
+
+static void
+test_appendf(void **state)
+{
+	struct pacc__buf b;
+	char *s;
+	size_t len;
+	char long_arg[600];
+
+	(void)state;
+	memset(long_arg, 'y', sizeof(long_arg) - 1);
+	long_arg[sizeof(long_arg) - 1] = '\0';
+	pacc__buf_init(&b, 4096);
+	assert_int_equal(pacc__buf_appendf(&b, "%s=%d;", "a", 42), PACC_OK);
+	assert_string_equal((char *)b.data, "a=42;");
+	/* longer than the small stack buffer */
+	assert_int_equal(pacc__buf_appendf(&b, "[%s]", long_arg), PACC_OK);
+	assert_int_equal(b.len, 5 + 2 + 599);
+	s = pacc__buf_steal(&b, &len);
+	assert_non_null(s);
+	assert_int_equal(len, 606);
+	assert_int_equal(s[len], '\0');
+	assert_null(b.data);
+	assert_int_equal(b.len, 0);
+	pacc__free(s);
+
+	pacc__buf_init(&b, 10);
+	assert_int_equal(pacc__buf_appendf(&b, "%s", long_arg),
+	    PACC_ETOOBIG);
+	assert_int_equal(b.len, 0);
+	pacc__buf_free(&b);
+}
+
+static int
+append_once(void *ud)
+{
+	struct pacc__buf b;
+	int rc;
+
+	(void)ud;
+	pacc__buf_init(&b, 10000);
+	rc = pacc__buf_append(&b, "hello", 5);
+	for (int i = 0; rc == PACC_OK && i < 50; i++)
+		rc = pacc__buf_append(&b, "0123456789", 10);
+	if (rc == PACC_OK)
+		rc = pacc__buf_appendf(&b, "%0300d", 7);
+	pacc__buf_free(&b);
+	return rc;
+}
+
+static void
+test_enomem(void **state)
+{
+	(void)state;
+	enomem_sweep(append_once, NULL);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_init_empty),
+		cmocka_unit_test(test_append_nul_terminated),
+		cmocka_unit_test(test_cap_exact),
+		cmocka_unit_test(test_growth_many),
+		cmocka_unit_test(test_appendf),
+		cmocka_unit_test(test_enomem),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
