@@ -645,7 +645,8 @@ pacc_result_to_json(char **out, const pacc_result *r, unsigned flags)
 	*out = NULL;
 	if ((o = result_json(r)) == NULL)
 		return PACC_ENOMEM;
-	s = json_dumps(o, (flags & PACC_JSON_PRETTY ? JSON_INDENT(2) : 0) |
+	s = json_dumps(o,
+	    (flags & PACC_JSON_PRETTY ? JSON_INDENT(2) : JSON_COMPACT) |
 			      JSON_PRESERVE_ORDER);
 	json_decref(o);
 	if (s == NULL)
