@@ -15,5 +15,8 @@
 #define PACC__MAX_TIMEOUT_MS (3600L * 1000L)
 #define PACC__MAX_INPUT_BYTES 1024	    /* an address as typed */
 #define PACC__CONNECT_TIMEOUT_MS 5000L
+#define PACC__MAX_REDIRECTS 10		    /* Autodiscover */
+#define PACC__MAX_WF_LINKS 8		    /* WebFinger accounts followed */
+#define PACC__DEFAULT_ISPDB_URL "https://autoconfig.thunderbird.net/v1.1/"
 
 #endif

@@ -34,6 +34,46 @@ pacc__mech_report(struct pacc__mech *m, pacc_attempt_outcome outcome,
 	m->detail = pacc__strdup(buf);
 }
 
+int
+pacc__mech_add_config(struct pacc__mech *m, struct pacc__config *cfg)
+{
+	struct pacc__config **n;
+
+	if (cfg == NULL)
+		return PACC_EINVAL;
+	if (m->cfg == NULL) {
+		m->cfg = cfg;
+		return PACC_OK;
+	}
+	n = pacc__reallocarray(m->more, m->nmore + 1, sizeof(*n));
+	if (n == NULL) {
+		pacc__config_free(cfg);
+		return PACC_ENOMEM;
+	}
+	m->more = n;
+	m->more[m->nmore++] = cfg;
+	return PACC_OK;
+}
+
+int
+pacc__mech_add_confirm(struct pacc__mech *m, const char *host)
+{
+	char *reg = NULL, **n;
+	int rc;
+
+	if ((rc = pacc__registrable_domain(&reg, host)) != PACC_OK)
+		return rc;
+	n = pacc__reallocarray(m->confirm_extra, m->nconfirm_extra + 1,
+	    sizeof(*n));
+	if (n == NULL) {
+		pacc__free(reg);
+		return PACC_ENOMEM;
+	}
+	m->confirm_extra = n;
+	m->confirm_extra[m->nconfirm_extra++] = reg;
+	return PACC_OK;
+}
+
 long
 pacc__mech_remaining_ms(const struct pacc__mech *m)
 {
@@ -64,6 +104,12 @@ mech_clear(struct pacc__mech *m)
 {
 	mech_stop(m);
 	pacc__config_free(m->cfg);
+	for (size_t i = 0; i < m->nmore; i++)
+		pacc__config_free(m->more[i]);
+	pacc__free(m->more);
+	for (size_t i = 0; i < m->nconfirm_extra; i++)
+		pacc__free(m->confirm_extra[i]);
+	pacc__free(m->confirm_extra);
 	pacc__free(m->detail);
 	pacc__free(m->dnssec_detail);
 	pacc__free(m->source);
@@ -147,6 +193,10 @@ build_confirm(pacc_result *r, const struct pacc_discovery *d,
 	/* the issuer is a host the user talks to (and types secrets into) */
 	if ((rc = add_confirm_url(r, r->cfg->oauth_issuer)) != PACC_OK)
 		return rc;
+	for (size_t i = 0; m && r->outcome == PACC_RESULT_FOUND &&
+			   i < m->nconfirm_extra; i++)
+		if ((rc = add_confirm(r, m->confirm_extra[i])) != PACC_OK)
+			return rc;
 	r->confirm_required = true;
 	if (m == NULL || r->outcome != PACC_RESULT_FOUND)
 		return PACC_OK;
@@ -183,6 +233,7 @@ build_result(struct pacc_discovery *d, pacc_outcome outcome,
     struct pacc__mech *decider, int error, const char *msg)
 {
 	pacc_result *r = NULL;
+	size_t ncand;
 	int rc;
 
 	if ((rc = pacc__result_new(&r)) != PACC_OK)
@@ -257,25 +308,39 @@ build_result(struct pacc_discovery *d, pacc_outcome outcome,
 			a->elapsed_ms = 0;
 	}
 	/* candidates: every configuration obtained, ranked */
-	r->candidates = pacc__calloc(PACC_MECH__COUNT, sizeof(*r->candidates));
+	ncand = 0;
+	for (int i = 0; i < PACC_MECH__COUNT; i++)
+		if (d->mechs[i].cfg && d->mechs[i].outcome == PACC_ATTEMPT_OK)
+			ncand += 1 + d->mechs[i].nmore;
+	r->candidates = pacc__calloc(ncand ? ncand : 1,
+	    sizeof(*r->candidates));
 	if (r->candidates == NULL)
 		goto fail;
 	for (int i = 0; i < PACC_MECH__COUNT; i++) {
 		struct pacc__mech *m = &d->mechs[i];
-		struct pacc_candidate *c;
 
 		if (m->cfg == NULL || m->outcome != PACC_ATTEMPT_OK)
 			continue;
-		c = &r->candidates[r->ncandidates++];
-		c->mechanism = (pacc_mechanism)i;
-		c->usable = outcome == PACC_RESULT_FOUND;
-		if (pacc__config_dup(&c->cfg, m->cfg) != PACC_OK ||
-		    fill_servers(c->cfg, d->input) != PACC_OK)
-			goto fail;
-		if (m->source && (c->source = pacc__strdup(m->source)) == NULL)
-			goto fail;
-		if (integrity_from(&c->integrity, m) != PACC_OK)
-			goto fail;
+		for (size_t k = 0; k <= m->nmore; k++) {
+			const struct pacc__config *cfg = k ? m->more[k - 1]
+							   : m->cfg;
+			struct pacc_candidate *c =
+			    &r->candidates[r->ncandidates++];
+
+			c->mechanism = (pacc_mechanism)i;
+			c->usable = outcome == PACC_RESULT_FOUND;
+			if (pacc__config_dup(&c->cfg, cfg) != PACC_OK ||
+			    fill_servers(c->cfg, d->input) != PACC_OK)
+				goto fail;
+			if (m->source &&
+			    (c->source = pacc__strdup(m->source)) == NULL)
+				goto fail;
+			if (cfg->title &&
+			    (c->title = pacc__strdup(cfg->title)) == NULL)
+				goto fail;
+			if (integrity_from(&c->integrity, m) != PACC_OK)
+				goto fail;
+		}
 	}
 	d->result = r;
 	return PACC_OK;
@@ -310,6 +375,8 @@ disc_free(struct pacc_discovery *d)
 	pacc__addr_clear(&d->addr);
 	pacc_result_free(d->result);
 	pacc__free(d->input);
+	pacc__free(d->ispdb_dir);
+	pacc__free(d->ispdb_url);
 	pacc__free(d);
 }
 
@@ -352,6 +419,15 @@ answer(struct pacc_discovery *d, pacc_outcome outcome,
 	pacc__timer_arm(d->ctx, &d->deliver, 0);
 }
 
+static void start_mech(struct pacc_discovery *d, struct pacc__mech *m);
+
+/* DESIGN §1: ranks 8 and 9 cost privacy or many connections. */
+static bool
+is_late(int rank)
+{
+	return rank >= PACC_MECH_ISPDB;
+}
+
 static void
 evaluate(struct pacc_discovery *d)
 {
@@ -365,6 +441,15 @@ evaluate(struct pacc_discovery *d)
 
 		if (!m->enabled || m->ops == NULL)
 			continue;
+		if (m->state == PACC__M_IDLE && is_late(i)) {
+			/* ranks 1-7 all finished without a usable result */
+			for (int k = i; k < PACC_MECH__COUNT; k++)
+				if (d->mechs[k].enabled && d->mechs[k].ops &&
+				    d->mechs[k].state == PACC__M_IDLE)
+					start_mech(d, &d->mechs[k]);
+			evaluate(d);
+			return;
+		}
 		if (m->state == PACC__M_RUNNING)
 			return; /* a better-ranked source may still answer */
 		if (m->decisive) {
@@ -399,6 +484,12 @@ on_deadline(void *ud)
 	for (int i = 0; i < PACC_MECH__COUNT; i++) {
 		struct pacc__mech *m = &d->mechs[i];
 
+		if (m->enabled && m->ops && m->state == PACC__M_IDLE) {
+			m->state = PACC__M_DONE;
+			pacc__mech_report(m, PACC_ATTEMPT_TIMEOUT, "timeout",
+			    "not started: the deadline came first");
+			continue;
+		}
 		if (m->state != PACC__M_RUNNING)
 			continue;
 		if (m->ops->deadline)
@@ -420,11 +511,30 @@ on_deadline(void *ud)
 }
 
 static void
+start_mech(struct pacc_discovery *d, struct pacc__mech *m)
+{
+	int rc;
+
+	m->state = PACC__M_RUNNING;
+	m->t_start = pacc__now_ms();
+	rc = m->ops->start(m);
+	if (rc != PACC_OK) {
+		const char *f = pacc__dns_failure(d->ctx);
+
+		pacc__mech_report(m, PACC_ATTEMPT_FAILED,
+		    f ? "dns-error" : "internal-error", "%s",
+		    f ? f : pacc_strerror(rc));
+		m->state = PACC__M_DONE;
+		m->t_end = pacc__now_ms();
+		mech_stop(m);
+	}
+}
+
+static void
 start_mechanisms(struct pacc_discovery *d)
 {
 	for (int i = 0; i < PACC_MECH__COUNT; i++) {
 		struct pacc__mech *m = &d->mechs[i];
-		int rc;
 
 		m->disc = d;
 		m->ops = mech_ops[i];
@@ -444,19 +554,8 @@ start_mechanisms(struct pacc_discovery *d)
 			continue;
 		}
 		m->enabled = true;
-		m->state = PACC__M_RUNNING;
-		m->t_start = pacc__now_ms();
-		rc = m->ops->start(m);
-		if (rc != PACC_OK) {
-			const char *f = pacc__dns_failure(d->ctx);
-
-			pacc__mech_report(m, PACC_ATTEMPT_FAILED,
-			    f ? "dns-error" : "internal-error", "%s",
-			    f ? f : pacc_strerror(rc));
-			m->state = PACC__M_DONE;
-			m->t_end = pacc__now_ms();
-			mech_stop(m);
-		}
+		if (!is_late(i))
+			start_mech(d, m);
 	}
 }
 
@@ -484,12 +583,29 @@ pacc_discover_start(pacc_discovery **out, pacc_ctx *ctx, const char *address,
 	d->timeout_ms = opts && opts->timeout_ms > 0 ? opts->timeout_ms
 						     : ctx->timeout_ms;
 	d->flags = opts ? opts->flags : 0;
+	if (opts && opts->ispdb_dir &&
+	    (d->ispdb_dir = pacc__strdup(opts->ispdb_dir)) == NULL) {
+		pacc__free(d);
+		return PACC_ENOMEM;
+	}
+	/* Thunderbird's public ISPDB unless the caller names another, or ""
+	 * for none */
+	d->ispdb_url = pacc__strdup(opts && opts->ispdb_url
+					? opts->ispdb_url
+					: PACC__DEFAULT_ISPDB_URL);
+	if (d->ispdb_url == NULL) {
+		pacc__free(d->ispdb_dir);
+		pacc__free(d);
+		return PACC_ENOMEM;
+	}
 	d->t0 = pacc__now_ms();
 	pacc__timer_init(&d->deadline, on_deadline, d);
 	pacc__timer_init(&d->deliver, deliver, d);
 	d->input = pacc__strndup(address, strnlen(address,
 	    PACC__MAX_INPUT_BYTES + 1));
 	if (d->input == NULL) {
+		pacc__free(d->ispdb_dir);
+		pacc__free(d->ispdb_url);
 		pacc__free(d);
 		return PACC_ENOMEM;
 	}

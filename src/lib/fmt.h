@@ -95,6 +95,77 @@ int pacc__rr_srv(struct pacc__srv_rr *out, const unsigned char *rdata,
 int pacc__rr_addr(char *buf, size_t buflen, int type,
     const unsigned char *rdata, size_t len);
 
+/* ---- fmt_dnsrr.c: RFC 2782 ordering ---- */
+
+/*
+ * Order SRV records for use (RFC 2782 "Usage rules"): by priority ascending;
+ * within one priority, records of weight 0 first in the draw, then a
+ * weighted random selection.  `rnd(ud, max)` returns a uniform integer in
+ * [0, max]; tests pass a deterministic one.  Records whose target is "."
+ * are kept (the caller decides what "not offered" means).
+ */
+void pacc__srv_order(struct pacc__srv_rr *rrs, size_t n,
+    unsigned (*rnd)(void *ud, unsigned max), void *ud);
+void pacc__srv_rr_clear(struct pacc__srv_rr *rr);
+
+/* ---- fmt_autoconfig_xml.c: Mozilla clientConfig v1.1/v1.2 (ISPDB) ---- */
+
+/*
+ * Parse a clientConfig document with expat (no DTD, no external entities,
+ * no network).  Every placeholder (%EMAILADDRESS%, %EMAILLOCALPART%,
+ * %EMAILDOMAIN%) is replaced from `address`.  All alternatives are kept, in
+ * document order (incoming servers first, IMAP before POP3 unless the
+ * document orders them otherwise; then outgoing; then CalDAV/CardDAV).
+ * Servers with socketType "plain" are kept only with `allow_plain`
+ * (tls = PACC_TLS_NONE), else skipped and counted in *nplain.
+ * Authentication: password-cleartext/password-encrypted -> PASSWORD,
+ * OAuth2 -> OAUTH2; a server with no usable method is skipped.
+ * PACC_EFORMAT for not well-formed XML or no <emailProvider>; PACC_ENOMEM.
+ */
+int pacc__autoconfig_parse(struct pacc__config **out, const unsigned char *xml,
+    size_t len, const char *address, bool allow_plain, size_t *nplain,
+    char *why, size_t whylen);
+
+/* ---- fmt_autodiscover_xml.c: Microsoft Autodiscover v1 (POX) ---- */
+
+struct pacc__autodiscover {
+	struct pacc__config *cfg; /* IMAP/POP3/SMTP found, or NULL */
+	char *redirect_addr;	  /* <Action>redirectAddr</Action> */
+	char *redirect_url;	  /* <Action>redirectUrl</Action> */
+	char *error;		  /* <Error> message, if any */
+};
+
+/* The request body: Request/EMailAddress + AcceptableResponseSchema. */
+int pacc__autodiscover_request(char **out, size_t *len, const char *address);
+/*
+ * Parse a response (expat, no DTD/entities).  Protocol entries of Type
+ * IMAP, POP3, SMTP: Server, Port, SSL/Encryption (SSL|TLS -> implicit or
+ * starttls by port convention as documented in the code), LoginName (else
+ * the address).  Other types (EXCH, EXPR, WEB) are ignored.
+ */
+int pacc__autodiscover_parse(struct pacc__autodiscover *out,
+    const unsigned char *xml, size_t len, const char *address, char *why,
+    size_t whylen);
+void pacc__autodiscover_clear(struct pacc__autodiscover *a);
+
+/* ---- fmt_webfinger.c: RFC 7033 JRD, draft-jones email-autoconfig ---- */
+
+struct pacc__wf_link {
+	char *href;  /* https URL of a configuration */
+	char *title; /* account title, or NULL */
+};
+
+/* Links with rel "email-autoconfig" (https hrefs only), in order. */
+int pacc__webfinger_parse(struct pacc__wf_link **links, size_t *nlinks,
+    const unsigned char *jrd, size_t len, const char *subject, char *why,
+    size_t whylen);
+void pacc__webfinger_links_free(struct pacc__wf_link *links, size_t n);
+/* A linked configuration: the draft's own JSON format, or a PACC document
+ * (detected by its members). */
+int pacc__webfinger_config_parse(struct pacc__config **out,
+    const unsigned char *json, size_t len, const char *address, char *why,
+    size_t whylen);
+
 /* ---- addr.c: email addresses, IDN, registrable domains ---- */
 
 struct pacc__addr {

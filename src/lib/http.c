@@ -29,6 +29,10 @@ struct pacc__fetch {
 	char *host;
 	long port;
 	bool tls13;
+	bool allow_http;
+	char *post;
+	size_t post_len;
+	char *content_type;
 	size_t max_body;
 	long long deadline;
 	char *accept;
@@ -155,6 +159,8 @@ fetch_free(struct pacc__fetch *f)
 	pacc__free(f->url);
 	pacc__free(f->host);
 	pacc__free(f->accept);
+	pacc__free(f->post);
+	pacc__free(f->content_type);
 	pacc__free(f);
 }
 
@@ -342,10 +348,14 @@ start_transfer(struct pacc__fetch *f)
 	    NULL)
 		goto out;
 	f->headers = l;
-	if (f->accept) {
+	for (int k = 0; k < 2; k++) {
+		const char *v = k ? f->content_type : f->accept;
 		char hdr[160];
 
-		snprintf(hdr, sizeof(hdr), "Accept: %s", f->accept);
+		if (v == NULL)
+			continue;
+		snprintf(hdr, sizeof(hdr), "%s: %s",
+		    k ? "Content-Type" : "Accept", v);
 		if ((l = curl_slist_append(f->headers, hdr)) == NULL)
 			goto out;
 		f->headers = l;
@@ -360,8 +370,14 @@ start_transfer(struct pacc__fetch *f)
 	curl_easy_setopt(e, CURLOPT_PRIVATE, (char *)f);
 	curl_easy_setopt(e, CURLOPT_RESOLVE, f->resolve);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, f->headers);
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "https");
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR,
+	    f->allow_http ? "http,https" : "https");
 	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "https");
+	if (f->post) {
+		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)f->post_len);
+		curl_easy_setopt(e, CURLOPT_POSTFIELDS, f->post);
+	}
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(e, CURLOPT_PROXY, "");
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
@@ -484,7 +500,8 @@ split_url(struct pacc__fetch *f)
 	if (curl_url_set(u, CURLUPART_URL, f->url, 0) != CURLUE_OK)
 		goto out;
 	if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-	    strcmp(scheme, "https") != 0)
+	    (strcmp(scheme, "https") != 0 &&
+		!(f->allow_http && strcmp(scheme, "http") == 0)))
 		goto out;
 	if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) !=
@@ -522,6 +539,7 @@ pacc__fetch_start(struct pacc__fetch **out, pacc_ctx *ctx,
 	f->cb = cb;
 	f->ud = ud;
 	f->tls13 = o->tls13;
+	f->allow_http = o->allow_http;
 	f->max_body = o->max_body;
 	f->deadline = pacc__now_ms() + o->timeout_ms;
 	f->addr_sec = PACC_DNSSEC_NA;
@@ -531,6 +549,16 @@ pacc__fetch_start(struct pacc__fetch **out, pacc_ctx *ctx,
 		goto fail;
 	if (o->accept && (f->accept = pacc__strdup(o->accept)) == NULL)
 		goto fail;
+	if (o->content_type &&
+	    (f->content_type = pacc__strdup(o->content_type)) == NULL)
+		goto fail;
+	if (o->post_body) {
+		if ((f->post = pacc__malloc(o->post_len + 1)) == NULL)
+			goto fail;
+		memcpy(f->post, o->post_body, o->post_len);
+		f->post[o->post_len] = '\0';
+		f->post_len = o->post_len;
+	}
 	if ((rc = split_url(f)) != PACC_OK)
 		goto fail;
 	if (inet_pton(AF_INET, f->host, bin) == 1 ||

@@ -135,6 +135,12 @@ struct pacc__fetch_opts {
 	size_t max_body;
 	long timeout_ms;
 	const char *accept; /* Accept header value or NULL */
+	/* POST this body (with content_type) instead of GET */
+	const char *post_body;
+	size_t post_len;
+	const char *content_type;
+	/* allow plain http:// (only --insecure-http paths) */
+	bool allow_http;
 };
 
 struct pacc__fetch_result {
@@ -181,8 +187,15 @@ struct pacc__mech {
 	const char *code; /* static string */
 	char *detail;
 	long long t_start, t_end;
-	/* a usable configuration (outcome OK) */
+	/* usable configurations (outcome OK): the first, then others that
+	 * the source offers too (WebFinger accounts) */
 	struct pacc__config *cfg;
+	struct pacc__config **more;
+	size_t nmore;
+	/* registrable domains to confirm beyond the servers' own (a
+	 * redirect's target domain, say) */
+	char **confirm_extra;
+	size_t nconfirm_extra;
 	/* a failure that must decide the answer (downgrade protection) */
 	bool decisive;
 	pacc_digest_state digest;
@@ -208,6 +221,8 @@ struct pacc_discovery {
 	unsigned mechanisms;
 	long timeout_ms;
 	unsigned flags;
+	char *ispdb_dir;
+	char *ispdb_url; /* NULL: none */
 	long long t0;
 	struct pacc__timer deadline;
 	struct pacc__timer deliver;
@@ -224,11 +239,22 @@ void pacc__mech_done(struct pacc__mech *m);
 void pacc__mech_report(struct pacc__mech *m, pacc_attempt_outcome outcome,
     const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* Hand a configuration to the mechanism (ownership moves, even on error). */
+int pacc__mech_add_config(struct pacc__mech *m, struct pacc__config *cfg);
+/* Add the registrable domain of `host` to the domains to confirm. */
+int pacc__mech_add_confirm(struct pacc__mech *m, const char *host);
 /* Remaining milliseconds before the discovery's deadline (>= 1). */
 long pacc__mech_remaining_ms(const struct pacc__mech *m);
 
 extern const struct pacc__mech_ops pacc__src_pacc_ops;
 extern const struct pacc__mech_ops pacc__src_pacc_mx_ops;
+extern const struct pacc__mech_ops pacc__src_pacc_srv_ops;
+extern const struct pacc__mech_ops pacc__src_webfinger_ops;
+extern const struct pacc__mech_ops pacc__src_srv_ops;
+extern const struct pacc__mech_ops pacc__src_autoconfig_ops;
+extern const struct pacc__mech_ops pacc__src_autodiscover_ops;
+extern const struct pacc__mech_ops pacc__src_ispdb_ops;
+extern const struct pacc__mech_ops pacc__src_guess_ops;
 
 /* src_pacc.c: one "ua-auto-config document + TXT digest" verification,
  * shared by the pacc and pacc-mx mechanisms (it is the same procedure on a
@@ -282,6 +308,7 @@ struct pacc_integrity {
 
 struct pacc_candidate {
 	pacc_mechanism mechanism;
+	char *title;
 	bool usable;
 	char *source;
 	char *code;

@@ -62,6 +62,7 @@ pacc__config_free(struct pacc__config *c)
 	pacc__free(c->provider_name);
 	pacc__free(c->provider_short);
 	pacc__free(c->help_url);
+	pacc__free(c->title);
 	pacc__free(c);
 }
 
@@ -149,6 +150,8 @@ pacc__config_dup(struct pacc__config **out, const struct pacc__config *c)
 	d->provider_name = dup_opt(c->provider_name, &ok);
 	d->provider_short = dup_opt(c->provider_short, &ok);
 	d->help_url = dup_opt(c->help_url, &ok);
+	d->title = dup_opt(c->title, &ok);
+	d->insecure = c->insecure;
 	if (!ok) {
 		rc = PACC_ENOMEM;
 		goto out;

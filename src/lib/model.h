@@ -6,6 +6,7 @@
 #ifndef PACC_MODEL_H
 #define PACC_MODEL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "pacc/result.h"
@@ -18,6 +19,13 @@ struct pacc_server {
 	char *url;	/* https URL for HTTP protocols, else NULL */
 	char *username; /* NULL: the full address */
 	unsigned auth;	/* PACC_AUTH_* bits the configuration promises */
+	/*
+	 * Why the host name may be used to verify the certificate when it
+	 * came from another domain's records (RFC 6186 §6, RFC 7817): static
+	 * "dnssec" or "confirmation"; NULL when it came from the source
+	 * document itself.
+	 */
+	const char *verify_basis;
 };
 
 /* Document formats fmt_pacc_json.c understands. */
@@ -36,6 +44,8 @@ struct pacc__config {
 	char *provider_name;
 	char *provider_short;
 	char *help_url;
+	char *title;	/* account title (WebFinger links), or NULL */
+	bool insecure;	/* fetched over plain http (--insecure-http) */
 };
 
 int pacc__config_new(struct pacc__config **out);

@@ -129,6 +129,7 @@ pacc_result_free(pacc_result *r)
 	pacc__free(r->attempts);
 	for (size_t i = 0; i < r->ncandidates; i++) {
 		pacc__free(r->candidates[i].source);
+		pacc__free(r->candidates[i].title);
 		pacc__free(r->candidates[i].code);
 		pacc__config_free(r->candidates[i].cfg);
 		integrity_clear(&r->candidates[i].integrity);
@@ -231,6 +232,7 @@ pacc_result_dup(pacc_result **out, const pacc_result *s)
 			c->mechanism = b->mechanism;
 			c->usable = b->usable;
 			if (dupstr(&c->source, b->source) ||
+			    dupstr(&c->title, b->title) ||
 			    dupstr(&c->code, b->code) ||
 			    integrity_dup(&c->integrity, &b->integrity) ||
 			    pacc__config_dup(&c->cfg, b->cfg)) {
@@ -512,6 +514,9 @@ servers_json(const struct pacc__config *cfg)
 			goto fail_auth;
 		if (set(s, "auth", auth))
 			goto fail;
+		if (v->verify_basis &&
+		    set(s, "verify_name_basis", json_string(v->verify_basis)))
+			goto fail;
 		continue;
 fail_auth:
 		json_decref(auth);
@@ -558,6 +563,8 @@ result_json(const pacc_result *r)
 	    set(o, "integrity", integrity_json(&r->integrity)) ||
 	    set(o, "servers", servers_json(cfg)))
 		goto fail;
+	if (cfg->insecure && set(o, "insecure", json_true()))
+		goto fail;
 	if (cfg->oauth_issuer) {
 		x = json_object();
 		if (set(o, "oauth2", x) ||
@@ -593,6 +600,9 @@ result_json(const pacc_result *r)
 			json_string(pacc_mechanism_name(c->mechanism))) ||
 		    set(x, "usable", json_boolean(c->usable)) ||
 		    set(x, "source", jstr(c->source)) ||
+		    (c->title && set(x, "title", json_string(c->title))) ||
+		    (c->cfg && c->cfg->insecure &&
+			set(x, "insecure", json_true())) ||
 		    set(x, "servers", servers_json(c->cfg)) ||
 		    set(x, "integrity", integrity_json(&c->integrity)))
 			goto fail;
