@@ -160,6 +160,38 @@ const pacc_server *pacc_candidate_server(const pacc_candidate *c, size_t i);
  */
 int pacc_result_to_json(char **out, const pacc_result *res, unsigned flags);
 
+/*
+ * Configuration updates (the earlier PACC draft, "Config updates"): compare
+ * a result with one saved earlier (its JSON, as pacc_result_to_json() wrote
+ * it).  A change is acceptable without asking the user only when the new
+ * answer is authenticated (PACC digest verified with DNSSEC-secure
+ * records); anything weaker needs the user's approval, never applied
+ * silently.
+ */
+typedef struct pacc_changes pacc_changes;
+
+typedef enum pacc_change_decision {
+	PACC_CHANGES_UNCHANGED = 0,
+	PACC_CHANGES_ACCEPT = 1,	 /* authenticated: may be applied */
+	PACC_CHANGES_NEEDS_APPROVAL = 2 /* ask the user first */
+} pacc_change_decision;
+
+/* PACC_EFORMAT when `previous` is not a result object. */
+int pacc_result_compare(pacc_changes **out, const pacc_result *now,
+    const char *previous, size_t len);
+void pacc_changes_free(pacc_changes *c);
+pacc_change_decision pacc_changes_decision(const pacc_changes *c);
+/* "unchanged", "accept" or "needs-approval". */
+const char *pacc_change_decision_name(pacc_change_decision d);
+size_t pacc_changes_count(const pacc_changes *c);
+/* Kind of change i: "added", "removed", "order", "mechanism", "oauth2",
+ * "provider", "status". */
+const char *pacc_changes_kind(const pacc_changes *c, size_t i);
+/* What changed, for people: "imap imap.example.com:993 implicit". */
+const char *pacc_changes_what(const pacc_changes *c, size_t i);
+/* {"decision":..., "authenticated":..., "changes":[{"kind","what"}]} */
+int pacc_changes_to_json(char **out, const pacc_changes *c);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -65,17 +66,45 @@ setup(pacc_ctx *ctx, struct tool_opts *o)
 	return EXIT_FOUND;
 }
 
+/* A saved result: bounded, whole file. */
+static char *
+read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+
+	if (f == NULL)
+		return NULL;
+	buf = malloc(1024 * 1024 + 1);
+	*len = buf ? fread(buf, 1, 1024 * 1024 + 1, f) : 0;
+	if (buf && (ferror(f) || *len > 1024 * 1024)) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	return buf;
+}
+
 int
 cmd_discover(struct tool_opts *o)
 {
 	pacc_discover_opts dopts = PACC_DISCOVER_OPTS_INIT;
 	pacc_result *res = NULL;
+	pacc_changes *changes = NULL;
 	pacc_ctx *ctx = NULL;
+	char *prev = NULL;
+	size_t prevlen = 0;
 	int rc, status;
 
 	if (o->nargs != 1) {
 		fprintf(stderr, "pacc: discover takes exactly one ADDRESS\n"
 				"Try 'pacc --help'.\n");
+		return EXIT_USAGE;
+	}
+	if (o->compare && (prev = read_file(o->compare, &prevlen)) == NULL) {
+		fprintf(stderr, "pacc: --compare: cannot read '%s' (at most "
+				"1 MiB)\n",
+		    o->compare);
 		return EXIT_USAGE;
 	}
 	if (pacc_ctx_new(&ctx) != PACC_OK) {
@@ -94,16 +123,28 @@ cmd_discover(struct tool_opts *o)
 		status = EXIT_ENVIRONMENT;
 		goto out;
 	}
+	if (prev && (rc = pacc_result_compare(&changes, res, prev,
+			 prevlen)) != PACC_OK) {
+		fprintf(stderr, "pacc: --compare: '%s' is not a saved pacc "
+				"result (%s)\n",
+		    o->compare, pacc_strerror(rc));
+		status = EXIT_USAGE;
+		goto out;
+	}
 	if (o->json) {
-		if (out_json_result(res) != 0) {
+		if (out_json_result(res, changes) != 0) {
 			status = EXIT_ENVIRONMENT;
 			goto out;
 		}
 	} else {
 		out_text_result(res);
+		if (changes)
+			out_text_changes(changes, o->compare);
 	}
 	status = exit_status_of(res);
 out:
+	free(prev);
+	pacc_changes_free(changes);
 	pacc_result_free(res);
 	pacc_ctx_free(ctx);
 	return status;

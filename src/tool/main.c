@@ -28,6 +28,8 @@ static const char usage_discover[] =
     "permits it\n"
     "      --ispdb DIR          local ISPDB directory\n"
     "      --ispdb-url URL      online ISPDB base URL (\"\" disables it)\n"
+    "      --compare FILE       report what changed since a saved --json "
+    "result\n"
     "  -v, --verbose            log progress to standard error\n"
     "  -h, --help               show this help and exit\n"
     "  -V, --version            show the version and exit\n";
@@ -157,6 +159,11 @@ main(int argc, char **argv)
 				    "srv, autoconfig, autodiscover, ispdb, "
 				    "guess; not '%s'",
 				    v ? v : "");
+		} else if ((v = take_value(argc, argv, &i, "--compare", &m)),
+			   m) {
+			if (v == NULL)
+				return usage_error("%s needs a value", a);
+			o.compare = v;
 		} else if ((v = take_value(argc, argv, &i, "--ispdb-url", &m)),
 			   m) {
 			if (v == NULL)

@@ -56,6 +56,21 @@ print_trust(const pacc_result *res)
 }
 
 void
+out_text_changes(const pacc_changes *c, const char *file)
+{
+	size_t n = pacc_changes_count(c);
+
+	printf("  changes since %s: %s\n", file,
+	    pacc_change_decision_name(pacc_changes_decision(c)));
+	for (size_t i = 0; i < n; i++)
+		printf("    %-9s %s\n", pacc_changes_kind(c, i),
+		    pacc_changes_what(c, i));
+	if (pacc_changes_decision(c) == PACC_CHANGES_NEEDS_APPROVAL)
+		printf("  the new answer is not authenticated: ask the user "
+		       "before applying it\n");
+}
+
+void
 out_text_result(const pacc_result *res)
 {
 	pacc_outcome o = pacc_result_outcome(res);

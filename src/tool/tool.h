@@ -26,13 +26,15 @@ struct tool_opts {
 	bool insecure_http;
 	const char *ispdb_dir;
 	const char *ispdb_url;
+	const char *compare;
 	const char *args[8];
 	int nargs;
 };
 
 int cmd_discover(struct tool_opts *o);
 void out_text_result(const pacc_result *res);
-int out_json_result(const pacc_result *res);
+int out_json_result(const pacc_result *res, const pacc_changes *changes);
+void out_text_changes(const pacc_changes *changes, const char *file);
 int exit_status_of(const pacc_result *res);
 
 #endif

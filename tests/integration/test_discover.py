@@ -363,6 +363,64 @@ class Environment(unittest.TestCase):
         self.assertTrue(o["confirm"]["required"])
 
 
+class Compare(unittest.TestCase):
+    """--compare: configuration updates (the earlier draft's "Config
+    updates"): only an authenticated answer may be applied silently."""
+
+    def save(self, address, path):
+        rc, o, _, err = discover(address)
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(o, f)
+        return o
+
+    def test_unchanged_and_authenticated_change(self):
+        import tempfile
+        with tempfile.TemporaryDirectory() as tmp:
+            prev = os.path.join(tmp, "prev.json")
+            o = self.save("alice@secure.example", prev)
+            rc, n, _, err = discover("alice@secure.example", "--compare",
+                                     prev)
+            self.assertEqual(rc, 0, err)
+            self.assertEqual(n["compare"]["decision"], "unchanged")
+            o["servers"][1]["host"] = "imap.evil.example"
+            with open(prev, "w", encoding="utf-8") as f:
+                json.dump(o, f)
+            rc, n, _, err = discover("alice@secure.example", "--compare",
+                                     prev)
+            self.assertEqual(n["compare"]["decision"], "accept")
+            self.assertTrue(n["compare"]["authenticated"])
+            kinds = [c["kind"] for c in n["compare"]["changes"]]
+            self.assertIn("added", kinds)
+            self.assertIn("removed", kinds)
+
+    def test_unauthenticated_change_needs_approval(self):
+        import tempfile
+        with tempfile.TemporaryDirectory() as tmp:
+            prev = os.path.join(tmp, "prev.json")
+            o = self.save("alice@insecure.example", prev)
+            o["servers"][1]["port"] = 9993
+            with open(prev, "w", encoding="utf-8") as f:
+                json.dump(o, f)
+            rc, n, _, err = discover("alice@insecure.example", "--compare",
+                                     prev)
+            self.assertEqual(rc, 0, err)
+            self.assertEqual(n["compare"]["decision"], "needs-approval")
+            self.assertFalse(n["compare"]["authenticated"])
+
+    def test_bad_previous_file(self):
+        import tempfile
+        with tempfile.NamedTemporaryFile("w", suffix=".json") as f:
+            f.write("[1,2,3]")
+            f.flush()
+            p = subprocess.run([PACC, "discover", "--compare", f.name,
+                                "--resolver", WORLD["PACC_RESOLVER"],
+                                "--trust-anchor", WORLD["PACC_TRUST_ANCHOR"],
+                                "--ca-file", WORLD["PACC_CA_FILE"],
+                                "--timeout", "2", "alice@secure.example"],
+                               capture_output=True, timeout=20)
+            self.assertEqual(p.returncode, 2)
+
+
 if __name__ == "__main__":
     PACC = os.path.abspath(sys.argv.pop(1))
     env_file = os.environ.get("PACC_WORLD_ENV")
