@@ -91,7 +91,7 @@ size_t pacc_ctx_pending(const pacc_ctx *ctx);
 /* ---- discovery ---- */
 
 /* Per-request options; always initialise with PACC_DISCOVER_OPTS_INIT. */
-#define PACC_DISCOVER_OPTS_VERSION 1
+#define PACC_DISCOVER_OPTS_VERSION 2
 typedef struct pacc_discover_opts {
 	unsigned version;
 	/* PACC_MECH_BIT() mask; 0 = the context's default. */
@@ -104,9 +104,18 @@ typedef struct pacc_discover_opts {
 	const char *ispdb_dir;
 	/* Online ISPDB base URL; NULL = default, "" = none. */
 	const char *ispdb_url;
+	/* Version 2. */
+	/*
+	 * DNS cross-check: an https:// DNS-over-HTTPS (RFC 8484) URL, or
+	 * NULL (or "") for none.  Before the result is delivered, every DNS
+	 * question it depends on is asked again there and through the
+	 * resolver; different answers make the result
+	 * PACC_RESULT_INTEGRITY_FAILURE (see pacc_result_crosscheck_agree()).
+	 */
+	const char *doh_url;
 } pacc_discover_opts;
 #define PACC_DISCOVER_OPTS_INIT                                               \
-	{ PACC_DISCOVER_OPTS_VERSION, 0, 0, 0, NULL, NULL }
+	{ PACC_DISCOVER_OPTS_VERSION, 0, 0, 0, NULL, NULL, NULL }
 
 /* Allow plain http:// where a mechanism permits it (flagged in results). */
 #define PACC_DISCOVER_INSECURE_HTTP 0x1u

@@ -152,6 +152,37 @@ int pacc_candidate_usable(const pacc_candidate *c);
 size_t pacc_candidate_server_count(const pacc_candidate *c);
 const pacc_server *pacc_candidate_server(const pacc_candidate *c, size_t i);
 
+/*
+ * DNS cross-check (pacc_discover_opts.doh_url, pacc --doh URL).  When the
+ * discovery chose an answer (found, or an integrity failure of a named
+ * mechanism), every DNS question that answer depends on was asked again
+ * over DNS-over-HTTPS (RFC 8484) and through the resolver, and the answers
+ * were compared (same type, the records as a set, TTLs ignored, CNAMEs
+ * followed).  Different answers are a security finding: the outcome is
+ * then PACC_RESULT_INTEGRITY_FAILURE.  A DoH server that cannot be reached
+ * or gives no usable answer is not a finding: it is reported as an error
+ * and the outcome stays what it was.
+ */
+/* The DoH URL used, or NULL when no cross-check ran. */
+const char *pacc_result_crosscheck_doh(const pacc_result *res);
+/*
+ * 1: every question got the same answer both ways; 0: at least one
+ * differs; -1: not known (no cross-check ran, or errors left questions
+ * uncompared and none differed).
+ */
+int pacc_result_crosscheck_agree(const pacc_result *res);
+/* Number of DNS questions asked (at most 32); 0 when none ran. */
+size_t pacc_result_crosscheck_questions(const pacc_result *res);
+/* The differences, for people: "A imap.example.com: resolver 192.0.2.1;
+ * DoH 192.0.2.66" (the JSON has them record by record). */
+size_t pacc_result_crosscheck_difference_count(const pacc_result *res);
+const char *pacc_result_crosscheck_difference(const pacc_result *res,
+    size_t i);
+/* Why questions could not be compared: "TXT _ua-auto-config.example.com:
+ * DoH: https://dns.example/dns-query answered HTTP 404". */
+size_t pacc_result_crosscheck_error_count(const pacc_result *res);
+const char *pacc_result_crosscheck_error(const pacc_result *res, size_t i);
+
 /* Flags for pacc_result_to_json(). */
 #define PACC_JSON_PRETTY 0x1u
 /*

@@ -15,8 +15,13 @@
 #define PACC__MAX_TIMEOUT_MS (3600L * 1000L)
 #define PACC__MAX_INPUT_BYTES 1024	    /* an address as typed */
 #define PACC__CONNECT_TIMEOUT_MS 5000L
+#define PACC__MAX_XML_BYTES (256 * 1024)   /* clientConfig, Autodiscover */
 #define PACC__MAX_REDIRECTS 10		    /* Autodiscover */
 #define PACC__MAX_WF_LINKS 8		    /* WebFinger accounts followed */
+#define PACC__MAX_XCHECK_QUESTIONS 32	    /* DNS cross-check over DoH */
+#define PACC__XCHECK_MIN_MS 1000L	    /* its budget: the time left, */
+#define PACC__XCHECK_MAX_MS 5000L	    /* clamped to [1 s, 5 s] */
+#define PACC__MAX_DNS_MESSAGE 65535	    /* a DoH answer (RFC 8484 §6) */
 #define PACC__DEFAULT_ISPDB_URL "https://autoconfig.thunderbird.net/v1.1/"
 
 #endif

@@ -8,12 +8,20 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "internal.h"
 
 static const struct pacc__mech_ops *const mech_ops[PACC_MECH__COUNT] = {
 	[PACC_MECH_PACC] = &pacc__src_pacc_ops,
 	[PACC_MECH_PACC_MX] = &pacc__src_pacc_mx_ops,
+	[PACC_MECH_PACC_SRV] = &pacc__src_pacc_srv_ops,
+	[PACC_MECH_WEBFINGER] = &pacc__src_webfinger_ops,
+	[PACC_MECH_SRV] = &pacc__src_srv_ops,
+	[PACC_MECH_AUTOCONFIG] = &pacc__src_autoconfig_ops,
+	[PACC_MECH_AUTODISCOVER] = &pacc__src_autodiscover_ops,
+	[PACC_MECH_ISPDB] = &pacc__src_ispdb_ops,
+	[PACC_MECH_GUESS] = &pacc__src_guess_ops,
 };
 
 static void evaluate(struct pacc_discovery *d);
@@ -368,6 +376,7 @@ unlink_disc(struct pacc_discovery *d)
 static void
 disc_free(struct pacc_discovery *d)
 {
+	pacc__crosscheck_cancel(d->xc);
 	pacc__timer_disarm(d->ctx, &d->deadline);
 	pacc__timer_disarm(d->ctx, &d->deliver);
 	for (int i = 0; i < PACC_MECH__COUNT; i++)
@@ -377,6 +386,7 @@ disc_free(struct pacc_discovery *d)
 	pacc__free(d->input);
 	pacc__free(d->ispdb_dir);
 	pacc__free(d->ispdb_url);
+	pacc__free(d->doh_url);
 	pacc__free(d);
 }
 
@@ -391,6 +401,56 @@ deliver(void *ud)
 	disc_free(d);
 }
 
+/* Build the result anew (the old one goes); out of memory, an error one. */
+static void
+rebuild(struct pacc_discovery *d, pacc_outcome outcome,
+    struct pacc__mech *decider, int error, const char *msg)
+{
+	pacc_result *old = d->result;
+
+	d->result = NULL;
+	if (build_result(d, outcome, decider, error, msg) != PACC_OK &&
+	    build_result(d, PACC_RESULT_ERROR, NULL, PACC_ENOMEM,
+		"out of memory") != PACC_OK)
+		d->result = NULL; /* delivered as NULL: nothing better left */
+	pacc_result_free(old);
+}
+
+/*
+ * --doh: the cross-check has finished or spent its budget.  Different
+ * answers are a security finding: a found answer becomes an integrity
+ * failure (DESIGN §2: no servers returned), whoever answered.
+ */
+static void
+crosschecked(struct pacc_discovery *d, struct pacc__xcheck *x)
+{
+	char msg[1200];
+	char *m;
+
+	d->xc = NULL;
+	if (x == NULL) {
+		rebuild(d, PACC_RESULT_ERROR, NULL, PACC_ENOMEM,
+		    "out of memory during the DNS cross-check");
+	} else if (pacc__xcheck_disagrees(x) && d->result &&
+		   d->result->outcome == PACC_RESULT_FOUND) {
+		rebuild(d, PACC_RESULT_INTEGRITY_FAILURE, d->decider, PACC_OK,
+		    pacc__xcheck_summary(x));
+	} else if (pacc__xcheck_disagrees(x) && d->result) {
+		snprintf(msg, sizeof(msg), "%s; %s", d->result->errmsg,
+		    pacc__xcheck_summary(x));
+		if ((m = pacc__strdup(msg)) != NULL) {
+			pacc__free(d->result->errmsg);
+			d->result->errmsg = m;
+		}
+	}
+	if (d->result && x && d->result->outcome != PACC_RESULT_ERROR) {
+		d->result->xcheck = x;
+		x = NULL;
+	}
+	pacc__xcheck_free(x);
+	pacc__timer_arm(d->ctx, &d->deliver, 0);
+}
+
 static void
 answer(struct pacc_discovery *d, pacc_outcome outcome,
     struct pacc__mech *decider, int error, const char *msg)
@@ -398,11 +458,19 @@ answer(struct pacc_discovery *d, pacc_outcome outcome,
 	if (d->answered)
 		return;
 	d->answered = true;
+	d->decider = decider;
 	pacc__timer_disarm(d->ctx, &d->deadline);
 	/* DESIGN §1: what still runs is cancelled */
 	for (int i = 0; i < PACC_MECH__COUNT; i++) {
 		struct pacc__mech *m = &d->mechs[i];
 
+		if (m->enabled && m->ops && m->state == PACC__M_IDLE) {
+			/* ranks 8-9: a better answer made them unnecessary */
+			m->state = PACC__M_DONE;
+			pacc__mech_report(m, PACC_ATTEMPT_SKIPPED, "not-needed",
+			    "not started: a better-ranked mechanism answered");
+			continue;
+		}
 		if (m->state != PACC__M_RUNNING)
 			continue;
 		m->state = PACC__M_DONE;
@@ -415,6 +483,16 @@ answer(struct pacc_discovery *d, pacc_outcome outcome,
 	    build_result(d, PACC_RESULT_ERROR, NULL, PACC_ENOMEM,
 		"out of memory") != PACC_OK) {
 		d->result = NULL; /* delivered as NULL: nothing better left */
+	}
+	/* --doh: the answer is delivered once the cross-check is done */
+	if (d->doh_url && d->result && decider &&
+	    (outcome == PACC_RESULT_FOUND ||
+		outcome == PACC_RESULT_INTEGRITY_FAILURE)) {
+		if (pacc__crosscheck_start(&d->xc, d, crosschecked) == PACC_OK)
+			return;
+		/* never deliver as if the check asked for had been made */
+		rebuild(d, PACC_RESULT_ERROR, NULL, PACC_ENOMEM,
+		    "out of memory for the DNS cross-check");
 	}
 	pacc__timer_arm(d->ctx, &d->deliver, 0);
 }
@@ -564,13 +642,24 @@ pacc_discover_start(pacc_discovery **out, pacc_ctx *ctx, const char *address,
     const pacc_discover_opts *opts, pacc_discover_cb cb, void *ud)
 {
 	struct pacc_discovery *d;
+	const char *doh;
 	int rc;
 
 	if (out)
 		*out = NULL;
 	if (ctx == NULL || address == NULL)
 		return PACC_EINVAL;
-	if (opts && (opts->version < 1 || opts->version > 1))
+	if (opts && (opts->version < 1 || opts->version > 2))
+		return PACC_EINVAL;
+	doh = opts && opts->version >= 2 && opts->doh_url &&
+		      opts->doh_url[0]
+		  ? opts->doh_url
+		  : NULL;
+	/* the fetcher takes https only; it resolves and pins the host */
+	if (doh && (strncasecmp(doh, "https://", 8) != 0 ||
+		       strnlen(doh, PACC__MAX_INPUT_BYTES + 1) >
+			   PACC__MAX_INPUT_BYTES ||
+		       strpbrk(doh, " \t\r\n") != NULL))
 		return PACC_EINVAL;
 	d = pacc__calloc(1, sizeof(*d));
 	if (d == NULL)
@@ -593,7 +682,9 @@ pacc_discover_start(pacc_discovery **out, pacc_ctx *ctx, const char *address,
 	d->ispdb_url = pacc__strdup(opts && opts->ispdb_url
 					? opts->ispdb_url
 					: PACC__DEFAULT_ISPDB_URL);
-	if (d->ispdb_url == NULL) {
+	if (d->ispdb_url == NULL ||
+	    (doh && (d->doh_url = pacc__strdup(doh)) == NULL)) {
+		pacc__free(d->ispdb_url);
 		pacc__free(d->ispdb_dir);
 		pacc__free(d);
 		return PACC_ENOMEM;
@@ -606,6 +697,7 @@ pacc_discover_start(pacc_discovery **out, pacc_ctx *ctx, const char *address,
 	if (d->input == NULL) {
 		pacc__free(d->ispdb_dir);
 		pacc__free(d->ispdb_url);
+		pacc__free(d->doh_url);
 		pacc__free(d);
 		return PACC_ENOMEM;
 	}

@@ -304,7 +304,7 @@ dispatch_one(struct pacc__dns *dns, struct pacc__dns_q *q)
 		a.reason = dns->validating ? "unsigned" : dns->insecure_reason;
 	}
 	if (r->havedata && r->data)
-		while (r->data[n] && n < PACC__MAX_RRS)
+		while (n < PACC__MAX_RRS && r->data[n])
 			n++;
 	a.n = n;
 	a.data = (unsigned char **)r->data;

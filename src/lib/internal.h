@@ -223,11 +223,14 @@ struct pacc_discovery {
 	unsigned flags;
 	char *ispdb_dir;
 	char *ispdb_url; /* NULL: none */
+	char *doh_url;	 /* DNS cross-check over DoH, or NULL */
 	long long t0;
 	struct pacc__timer deadline;
 	struct pacc__timer deliver;
 	struct pacc__mech mechs[PACC_MECH__COUNT];
 	bool answered;
+	struct pacc__mech *decider;   /* whose answer was chosen, or NULL */
+	struct pacc__crosscheck *xc;  /* running between answer and delivery */
 	pacc_result *result;
 	pacc_discover_cb cb;
 	void *ud;
@@ -288,6 +291,36 @@ void pacc__verify_txt_state(const struct pacc__verify *v, pacc_dnssec *sec,
 bool pacc__mech_take_document(struct pacc__mech *m,
     const unsigned char *body, size_t len);
 
+/* ---- crosscheck.c: DNS cross-check over DoH (RFC 8484) ---- */
+
+/* What a cross-check found; owned by the result it is attached to. */
+struct pacc__xcheck;
+struct pacc__crosscheck;
+struct json_t;
+
+/* Called once with the report (ownership moves; NULL when out of memory).
+ * The cross-check frees itself after the callback: do not cancel it there. */
+typedef void (*pacc__crosscheck_cb)(struct pacc_discovery *d,
+    struct pacc__xcheck *report);
+
+/*
+ * Ask every DNS question d->result depends on over DoH (d->doh_url) and
+ * through our resolver, and compare the answers, within a budget of the
+ * time left before d's deadline clamped to [1 s, 5 s].  The callback comes
+ * from the loop, never from here.
+ */
+int pacc__crosscheck_start(struct pacc__crosscheck **out,
+    struct pacc_discovery *d, pacc__crosscheck_cb cb);
+void pacc__crosscheck_cancel(struct pacc__crosscheck *c);
+/* True when at least one question got different answers. */
+bool pacc__xcheck_disagrees(const struct pacc__xcheck *x);
+/* One sentence for errmsg: how many questions differ, from which server. */
+const char *pacc__xcheck_summary(const struct pacc__xcheck *x);
+int pacc__xcheck_dup(struct pacc__xcheck **out, const struct pacc__xcheck *s);
+void pacc__xcheck_free(struct pacc__xcheck *x);
+/* The result's "crosscheck" JSON member (new reference), NULL on ENOMEM. */
+struct json_t *pacc__xcheck_json(const struct pacc__xcheck *x);
+
 /* ---- result.c ---- */
 
 struct pacc_attempt {
@@ -337,6 +370,7 @@ struct pacc_result {
 	char **mx_hosts;
 	size_t nmx_hosts;
 	char *mx_form;
+	struct pacc__xcheck *xcheck; /* DNS cross-check, or NULL */
 };
 
 int pacc__result_new(pacc_result **out);

@@ -139,6 +139,7 @@ pacc_result_free(pacc_result *r)
 		pacc__free(r->mx_hosts[i]);
 	pacc__free(r->mx_hosts);
 	pacc__free(r->mx_form);
+	pacc__xcheck_free(r->xcheck);
 	pacc__free(r);
 }
 
@@ -182,7 +183,8 @@ pacc_result_dup(pacc_result **out, const pacc_result *s)
 	    dupstr(&r->domain_unicode, s->domain_unicode) ||
 	    dupstr(&r->source, s->source) || dupstr(&r->mx_form, s->mx_form) ||
 	    integrity_dup(&r->integrity, &s->integrity) ||
-	    pacc__config_dup(&r->cfg, s->cfg))
+	    pacc__config_dup(&r->cfg, s->cfg) ||
+	    pacc__xcheck_dup(&r->xcheck, s->xcheck))
 		goto fail;
 	if (s->nconfirm) {
 		if ((r->confirm = pacc__calloc(s->nconfirm, sizeof(char *))) ==
@@ -638,6 +640,9 @@ result_json(const pacc_result *r)
 		    set(x, "detail", jstr(r->errmsg)))
 			goto fail;
 	}
+	/* --doh: the DNS cross-check (crosscheck.c) */
+	if (r->xcheck && set(o, "crosscheck", pacc__xcheck_json(r->xcheck)))
+		goto fail;
 	return o;
 fail:
 	json_decref(o);

@@ -117,6 +117,7 @@ cmd_discover(struct tool_opts *o)
 		dopts.flags |= PACC_DISCOVER_INSECURE_HTTP;
 	dopts.ispdb_dir = o->ispdb_dir;
 	dopts.ispdb_url = o->ispdb_url;
+	dopts.doh_url = o->doh;
 	rc = pacc_discover_sync(&res, ctx, o->args[0], &dopts);
 	if (rc != PACC_OK || res == NULL) {
 		fprintf(stderr, "pacc: %s\n", pacc_strerror(rc));
@@ -138,6 +139,8 @@ cmd_discover(struct tool_opts *o)
 		}
 	} else {
 		out_text_result(res);
+		if (o->doh)
+			out_text_crosscheck(res);
 		if (changes)
 			out_text_changes(changes, o->compare);
 	}

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "tool.h"
 
@@ -28,6 +29,8 @@ static const char usage_discover[] =
     "permits it\n"
     "      --ispdb DIR          local ISPDB directory\n"
     "      --ispdb-url URL      online ISPDB base URL (\"\" disables it)\n"
+    "      --doh URL            cross-check the DNS answers used over this "
+    "DoH server\n"
     "      --compare FILE       report what changed since a saved --json "
     "result\n"
     "  -v, --verbose            log progress to standard error\n"
@@ -164,6 +167,13 @@ main(int argc, char **argv)
 			if (v == NULL)
 				return usage_error("%s needs a value", a);
 			o.compare = v;
+		} else if ((v = take_value(argc, argv, &i, "--doh", &m)), m) {
+			if (v == NULL || strncasecmp(v, "https://", 8) != 0)
+				return usage_error("--doh takes an https:// "
+						   "DNS-over-HTTPS URL, not "
+						   "'%s'",
+				    v ? v : "");
+			o.doh = v;
 		} else if ((v = take_value(argc, argv, &i, "--ispdb-url", &m)),
 			   m) {
 			if (v == NULL)

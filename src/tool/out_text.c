@@ -70,6 +70,41 @@ out_text_changes(const pacc_changes *c, const char *file)
 		       "before applying it\n");
 }
 
+/* --doh: "DNS cross-check over DoH: agree (N questions)" or what differs. */
+void
+out_text_crosscheck(const pacc_result *res)
+{
+	size_t nq = pacc_result_crosscheck_questions(res);
+	size_t nd = pacc_result_crosscheck_difference_count(res);
+	size_t ne = pacc_result_crosscheck_error_count(res);
+
+	if (pacc_result_crosscheck_doh(res) == NULL) {
+		printf("  DNS cross-check over DoH: not run (no answer to "
+		       "check)\n");
+		return;
+	}
+	switch (pacc_result_crosscheck_agree(res)) {
+	case 1:
+		printf("  DNS cross-check over DoH: agree (%zu question%s)\n",
+		    nq, nq == 1 ? "" : "s");
+		break;
+	case 0:
+		printf("  DNS cross-check over DoH: DIFFERENT answers for %zu "
+		       "of %zu questions -- DNS may have been tampered with:\n",
+		    nd, nq);
+		break;
+	default:
+		printf("  DNS cross-check over DoH: incomplete (%zu error%s "
+		       "among %zu questions, no difference)\n",
+		    ne, ne == 1 ? "" : "s", nq);
+		break;
+	}
+	for (size_t i = 0; i < nd; i++)
+		printf("    %s\n", pacc_result_crosscheck_difference(res, i));
+	for (size_t i = 0; i < ne; i++)
+		printf("    error: %s\n", pacc_result_crosscheck_error(res, i));
+}
+
 void
 out_text_result(const pacc_result *res)
 {

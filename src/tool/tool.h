@@ -27,6 +27,7 @@ struct tool_opts {
 	const char *ispdb_dir;
 	const char *ispdb_url;
 	const char *compare;
+	const char *doh;
 	const char *args[8];
 	int nargs;
 };
@@ -35,6 +36,7 @@ int cmd_discover(struct tool_opts *o);
 void out_text_result(const pacc_result *res);
 int out_json_result(const pacc_result *res, const pacc_changes *changes);
 void out_text_changes(const pacc_changes *changes, const char *file);
+void out_text_crosscheck(const pacc_result *res);
 int exit_status_of(const pacc_result *res);
 
 #endif

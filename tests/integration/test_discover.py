@@ -228,7 +228,9 @@ class IntegrityFailure(unittest.TestCase):
 
 class NotFound(unittest.TestCase):
     def test_document_without_txt(self):
-        rc, o, _, err = discover("bob@nodigest.example")
+        # PACC alone: the world's mail server would answer a guess
+        rc, o, _, err = discover("bob@nodigest.example", "--mechanisms",
+                                 "pacc,pacc-mx")
         self.assertEqual(rc, 1, err)
         self.assertEqual(o["status"], "not-found")
         self.assertIsNone(o["mechanism"])
