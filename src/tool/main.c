@@ -11,8 +11,11 @@
 
 static const char usage_discover[] =
     "Usage: pacc discover [OPTIONS] ADDRESS\n"
+    "       pacc probe [OPTIONS] ADDRESS | --server URL...\n"
+    "       pacc login [OPTIONS] [--server URL...] ADDRESS\n"
     "Find every server for an email address and say how far it can be "
-    "trusted.\n"
+    "trusted;\n"
+    "probe the servers without credentials; test a real login.\n"
     "\n"
     "Options (before or after the address):\n"
     "      --json               print one JSON object "
@@ -33,6 +36,15 @@ static const char usage_discover[] =
     "DoH server\n"
     "      --compare FILE       report what changed since a saved --json "
     "result\n"
+    "      --server URL         probe/login this server (repeatable): "
+    "imaps://,\n"
+    "                           imap://, pop3s://, pop3://, submissions://,\n"
+    "                           submission://, sieve://, jmap+https://,\n"
+    "                           caldav+https://, carddav+https://\n"
+    "      --yes                login: the domains are confirmed (scripts)\n"
+    "      --password-fd N      login: read the password from descriptor N\n"
+    "      --password-env NAME  login: read the password from variable "
+    "NAME\n"
     "  -v, --verbose            log progress to standard error\n"
     "  -h, --help               show this help and exit\n"
     "  -V, --version            show the version and exit\n";
@@ -99,6 +111,7 @@ main(int argc, char **argv)
 	bool m, only_args = false;
 
 	memset(&o, 0, sizeof(o));
+	o.password_fd = -1;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
@@ -128,6 +141,38 @@ main(int argc, char **argv)
 			o.verbose++;
 		} else if (strcmp(a, "--insecure-http") == 0) {
 			o.insecure_http = true;
+		} else if (strcmp(a, "--yes") == 0) {
+			o.yes = true;
+		} else if ((v = take_value(argc, argv, &i, "--server", &m)),
+			   m) {
+			if (v == NULL)
+				return usage_error("%s needs a value", a);
+			if (o.nservers == TOOL_MAX_SERVERS)
+				return usage_error("at most %d --server",
+				    TOOL_MAX_SERVERS);
+			o.servers[o.nservers++] = v;
+		} else if ((v = take_value(argc, argv, &i, "--password-fd",
+				&m)),
+			   m) {
+			char *end;
+			long fd;
+
+			if (v == NULL)
+				return usage_error("%s needs a value", a);
+			fd = strtol(v, &end, 10);
+			if (*v == '\0' || *end != '\0' || fd < 0 ||
+			    fd > 1000000)
+				return usage_error("--password-fd takes a file "
+						   "descriptor number, not "
+						   "'%s'",
+				    v);
+			o.password_fd = (int)fd;
+		} else if ((v = take_value(argc, argv, &i, "--password-env",
+				&m)),
+			   m) {
+			if (v == NULL || *v == '\0')
+				return usage_error("%s needs a value", a);
+			o.password_env = v;
 		} else if ((v = take_value(argc, argv, &i, "--resolver", &m)),
 			   m) {
 			if (v == NULL)
@@ -192,5 +237,9 @@ main(int argc, char **argv)
 		return usage_error("no command given");
 	if (strcmp(cmd, "discover") == 0)
 		return cmd_discover(&o);
+	if (strcmp(cmd, "probe") == 0)
+		return cmd_probe(&o);
+	if (strcmp(cmd, "login") == 0)
+		return cmd_login(&o);
 	return usage_error("unknown command '%s'", cmd);
 }

@@ -28,11 +28,20 @@ struct tool_opts {
 	const char *ispdb_url;
 	const char *compare;
 	const char *doh;
+	/* probe / login */
+#define TOOL_MAX_SERVERS 16
+	const char *servers[TOOL_MAX_SERVERS];
+	int nservers;
+	bool yes;
+	int password_fd; /* -1: none */
+	const char *password_env;
 	const char *args[8];
 	int nargs;
 };
 
 int cmd_discover(struct tool_opts *o);
+int cmd_probe(struct tool_opts *o);
+int cmd_login(struct tool_opts *o);
 void out_text_result(const pacc_result *res);
 int out_json_result(const pacc_result *res, const pacc_changes *changes);
 void out_text_changes(const pacc_changes *changes, const char *file);
