@@ -9,8 +9,10 @@
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include <curl/curl.h>
+#include <openssl/crypto.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
@@ -33,6 +35,12 @@ struct pacc__fetch {
 	char *post;
 	size_t post_len;
 	char *content_type;
+	char *method;
+	char *userpwd;	 /* "user:pass", wiped on free */
+	char *authz;	 /* "Authorization: Bearer ...", wiped on free */
+	char *www_auth[8];
+	size_t nwww_auth;
+	size_t header_bytes;
 	size_t max_body;
 	long long deadline;
 	char *accept;
@@ -161,6 +169,17 @@ fetch_free(struct pacc__fetch *f)
 	pacc__free(f->accept);
 	pacc__free(f->post);
 	pacc__free(f->content_type);
+	pacc__free(f->method);
+	if (f->userpwd) {
+		OPENSSL_cleanse(f->userpwd, strlen(f->userpwd));
+		pacc__free(f->userpwd);
+	}
+	for (size_t i = 0; i < f->nwww_auth; i++)
+		pacc__free(f->www_auth[i]);
+	if (f->authz) {
+		OPENSSL_cleanse(f->authz, strlen(f->authz));
+		pacc__free(f->authz);
+	}
 	pacc__free(f);
 }
 
@@ -202,6 +221,8 @@ finish(struct pacc__fetch *f, int status, long http_code, const char *code)
 	r.body = f->body.data;
 	r.len = f->body.len;
 	r.addr_sec = f->addr_sec;
+	r.www_auth = (const char *const *)f->www_auth;
+	r.nwww_auth = f->nwww_auth;
 	if (f->easy && http_code >= 300 && http_code < 400 &&
 	    curl_easy_getinfo(f->easy, CURLINFO_REDIRECT_URL, &loc) ==
 		CURLE_OK)
@@ -312,6 +333,39 @@ write_cb(char *p, size_t size, size_t n, void *ud)
 	return len;
 }
 
+/* Keep the WWW-Authenticate values (bounded: count and bytes). */
+static size_t
+header_cb(char *p, size_t size, size_t n, void *ud)
+{
+	struct pacc__fetch *f = ud;
+	size_t len = size * n;
+	static const char name[] = "www-authenticate:";
+
+	f->header_bytes += len;
+	if (f->header_bytes > 64 * 1024)
+		return 0; /* absurd headers: fail the transfer */
+	if (len > sizeof(name) - 1 && strncasecmp(p, name, sizeof(name) - 1) == 0 &&
+	    f->nwww_auth < PACC__ARRAY_LEN(f->www_auth)) {
+		size_t s = sizeof(name) - 1, e = len;
+
+		while (s < e && (p[s] == ' ' || p[s] == '\t'))
+			s++;
+		while (e > s && (p[e - 1] == '\r' || p[e - 1] == '\n' ||
+				    p[e - 1] == ' ' || p[e - 1] == '\t'))
+			e--;
+		if ((f->www_auth[f->nwww_auth] = pacc__strndup(p + s, e - s)) !=
+		    NULL)
+			f->nwww_auth++;
+	}
+	/* a new response (after 1xx) starts a new header set */
+	if (len >= 5 && strncmp(p, "HTTP/", 5) == 0) {
+		for (size_t i = 0; i < f->nwww_auth; i++)
+			pacc__free(f->www_auth[i]);
+		f->nwww_auth = 0;
+	}
+	return len;
+}
+
 static CURLcode
 ssl_ctx_cb(CURL *easy, void *sslctx, void *parm)
 {
@@ -344,10 +398,16 @@ start_transfer(struct pacc__fetch *f)
 	if ((l = curl_slist_append(NULL, (char *)pin.data)) == NULL)
 		goto out;
 	f->resolve = l;
-	if ((l = curl_slist_append(NULL, "Accept-Encoding: identity")) ==
+	/* extra headers from the caller are already in f->headers */
+	if ((l = curl_slist_append(f->headers, "Accept-Encoding: identity")) ==
 	    NULL)
 		goto out;
 	f->headers = l;
+	if (f->authz) {
+		if ((l = curl_slist_append(f->headers, f->authz)) == NULL)
+			goto out;
+		f->headers = l;
+	}
 	for (int k = 0; k < 2; k++) {
 		const char *v = k ? f->content_type : f->accept;
 		char hdr[160];
@@ -390,6 +450,14 @@ start_transfer(struct pacc__fetch *f)
 	if (f->ctx->ca_certs) {
 		curl_easy_setopt(e, CURLOPT_SSL_CTX_FUNCTION, ssl_ctx_cb);
 		curl_easy_setopt(e, CURLOPT_SSL_CTX_DATA, f->ctx->ca_certs);
+	}
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, header_cb);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, f);
+	if (f->method)
+		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, f->method);
+	if (f->userpwd) {
+		curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		curl_easy_setopt(e, CURLOPT_USERPWD, f->userpwd);
 	}
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, f);
@@ -552,6 +620,36 @@ pacc__fetch_start(struct pacc__fetch **out, pacc_ctx *ctx,
 	if (o->content_type &&
 	    (f->content_type = pacc__strdup(o->content_type)) == NULL)
 		goto fail;
+	if (o->method && (f->method = pacc__strdup(o->method)) == NULL)
+		goto fail;
+	if (o->basic_user) {
+		size_t ul = strlen(o->basic_user), pl = strlen(o->basic_pass
+							       ? o->basic_pass
+							       : "");
+
+		if ((f->userpwd = pacc__malloc(ul + pl + 2)) == NULL)
+			goto fail;
+		memcpy(f->userpwd, o->basic_user, ul);
+		f->userpwd[ul] = ':';
+		memcpy(f->userpwd + ul + 1, o->basic_pass ? o->basic_pass : "",
+		    pl + 1);
+	}
+	if (o->bearer) {
+		size_t bl = strlen(o->bearer);
+
+		if ((f->authz = pacc__malloc(bl + 24)) == NULL)
+			goto fail;
+		snprintf(f->authz, bl + 24, "Authorization: Bearer %s",
+		    o->bearer);
+	}
+	for (size_t i = 0; o->headers && o->headers[i]; i++) {
+		struct curl_slist *l = curl_slist_append(f->headers,
+		    o->headers[i]);
+
+		if (l == NULL)
+			goto fail;
+		f->headers = l;
+	}
 	if (o->post_body) {
 		if ((f->post = pacc__malloc(o->post_len + 1)) == NULL)
 			goto fail;

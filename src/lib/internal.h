@@ -141,6 +141,15 @@ struct pacc__fetch_opts {
 	const char *content_type;
 	/* allow plain http:// (only --insecure-http paths) */
 	bool allow_http;
+	/* another method (e.g. "PROPFIND"), with post_body as its body */
+	const char *method;
+	/* extra request headers ("Depth: 0"), NULL-terminated, or NULL */
+	const char *const *headers;
+	/* credentials: sent only over https with a verified certificate
+	 * (curl's policy here: https only, verification always on) */
+	const char *basic_user;
+	const char *basic_pass;
+	const char *bearer;
 };
 
 struct pacc__fetch_result {
@@ -152,6 +161,11 @@ struct pacc__fetch_result {
 	size_t len;
 	pacc_dnssec addr_sec; /* worst DNSSEC state of the address lookups */
 	const char *location; /* Location header of a redirect, or NULL */
+	/* every WWW-Authenticate header value, in order (RFC 9110 §11.6.1) */
+	const char *const *www_auth;
+	size_t nwww_auth;
+	/* TLS facts of the connection, when known */
+	const char *tls_version;
 };
 
 typedef void (*pacc__fetch_cb)(void *ud, const struct pacc__fetch_result *r);
