@@ -94,3 +94,15 @@ pacc__buf_steal(struct pacc__buf *b, size_t *len)
 	b->len = b->cap = 0;
 	return p;
 }
+
+char *
+pacc__strfmt(const char *fmt, ...)
+{
+	char buf[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	return pacc__strdup(buf);
+}

@@ -21,4 +21,7 @@ void pacc__buf_free(struct pacc__buf *b);
 /* Hands the bytes over to the caller (NULL when empty) and resets b. */
 char *pacc__buf_steal(struct pacc__buf *b, size_t *len);
 
+/* A sentence formatted into a new string (at most 767 bytes), or NULL. */
+char *pacc__strfmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 #endif

@@ -263,6 +263,9 @@ int pacc__mech_add_confirm(struct pacc__mech *m, const char *host);
 /* Remaining milliseconds before the discovery's deadline (>= 1). */
 long pacc__mech_remaining_ms(const struct pacc__mech *m);
 
+/* src_srv.c: uniform random integer in [0, max] (RFC 2782 weights). */
+unsigned pacc__srv_random(void *ud, unsigned max);
+
 extern const struct pacc__mech_ops pacc__src_pacc_ops;
 extern const struct pacc__mech_ops pacc__src_pacc_mx_ops;
 extern const struct pacc__mech_ops pacc__src_pacc_srv_ops;

@@ -91,35 +91,6 @@ struct src_ad {
 
 static void decide(struct src_ad *s);
 
-static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
-static char *
-fmt(const char *f, ...)
-{
-	char buf[600];
-	va_list ap;
-
-	va_start(ap, f);
-	vsnprintf(buf, sizeof(buf), f, ap);
-	va_end(ap);
-	return pacc__strdup(buf);
-}
-
-static unsigned
-rnd(void *ud, unsigned max)
-{
-	unsigned long long span = (unsigned long long)max + 1;
-	unsigned long long limit = (0x100000000ull / span) * span;
-	unsigned v = 0;
-
-	(void)ud;
-	for (int i = 0; i < 16; i++) {
-		if (RAND_bytes((unsigned char *)&v, sizeof(v)) != 1)
-			break;
-		if (v < limit) /* rejection sampling: no modulo bias */
-			return (unsigned)(v % span);
-	}
-	return (unsigned)((unsigned long long)v % span);
-}
 
 static void
 release(struct src_ad *s)
@@ -219,7 +190,7 @@ node_start(struct ad_node *n)
 		node_fail(n,
 		    rc == PACC_ENOMEM ? "internal-error" : "invalid-url",
 		    R_TRANSPORT,
-		    fmt("cannot POST to %s: %s", n->url, pacc_strerror(rc)));
+		    pacc__strfmt("cannot POST to %s: %s", n->url, pacc_strerror(rc)));
 }
 
 /*
@@ -236,7 +207,7 @@ node_new(struct src_ad *s, struct ad_node *parent, const char *url,
 	for (const struct ad_node *a = parent; a; a = a->parent) {
 		if (same_request(a, url, address)) {
 			refuse(parent, "redirect-loop", R_CHAIN,
-			    fmt("%s redirects back to %s (for %s), a loop",
+			    pacc__strfmt("%s redirects back to %s (for %s), a loop",
 				parent->url, url, address));
 			return NULL;
 		}
@@ -247,21 +218,21 @@ node_new(struct src_ad *s, struct ad_node *parent, const char *url,
 			 * answer stands for this one */
 			if (parent)
 				refuse(parent, "duplicate", R_ABSENT,
-				    fmt("%s redirects to %s, asked already",
+				    pacc__strfmt("%s redirects to %s, asked already",
 					parent->url, url));
 			return NULL;
 		}
 	}
 	if (parent && parent->hops + 1 > PACC__MAX_REDIRECTS) {
 		refuse(parent, "too-many-redirects", R_CHAIN,
-		    fmt("more than %d redirects (the last to %s)",
+		    pacc__strfmt("more than %d redirects (the last to %s)",
 			PACC__MAX_REDIRECTS, url));
 		return NULL;
 	}
 	if (s->nnodes == AD_MAX_REQUESTS) {
 		if (parent)
 			refuse(parent, "too-many-redirects", R_CHAIN,
-			    fmt("more than %d Autodiscover requests",
+			    pacc__strfmt("more than %d Autodiscover requests",
 				AD_MAX_REQUESTS));
 		return NULL;
 	}
@@ -278,7 +249,7 @@ node_new(struct src_ad *s, struct ad_node *parent, const char *url,
 		pacc__free(n->address);
 		if (parent)
 			refuse(parent, "internal-error", R_TRANSPORT,
-			    fmt("out of memory"));
+			    pacc__strfmt("out of memory"));
 		return NULL;
 	}
 	s->nnodes++;
@@ -307,7 +278,7 @@ follow_url(struct ad_node *n, const char *url, const char *why)
 	if (!pacc__https_url_valid(url)) {
 		safe = pacc__utf8_sanitize(url);
 		refuse(n, "insecure-redirect", R_ANSWER,
-		    fmt("%s: %s to %.200s, not a valid https URL: not followed",
+		    pacc__strfmt("%s: %s to %.200s, not a valid https URL: not followed",
 			n->url, why, safe ? safe : "?"));
 		pacc__free(safe);
 	} else {
@@ -333,7 +304,7 @@ follow_addr(struct ad_node *n, const char *address)
 	if (pacc__addr_parse(&a, address, why, sizeof(why)) != PACC_OK) {
 		safe = pacc__utf8_sanitize(address);
 		node_fail(n, "invalid-document", R_ANSWER,
-		    fmt("%s: redirectAddr \"%.100s\" is not an address: %s",
+		    pacc__strfmt("%s: redirectAddr \"%.100s\" is not an address: %s",
 			n->url, safe ? safe : "?", why));
 		pacc__free(safe);
 		pacc__addr_clear(&a);
@@ -421,7 +392,7 @@ node_fetched(void *ud, const struct pacc__fetch_result *r)
 		node_fail(n,
 		    rc == PACC_ENOMEM ? "internal-error" : "invalid-document",
 		    R_ANSWER,
-		    fmt("%s: unusable Autodiscover response: %s", n->url, why));
+		    pacc__strfmt("%s: unusable Autodiscover response: %s", n->url, why));
 	} else if (ad.cfg && ad.cfg->nservers > 0) {
 		n->state = N_FOUND;
 		n->cfg = ad.cfg;
@@ -433,12 +404,12 @@ node_fetched(void *ud, const struct pacc__fetch_result *r)
 	} else if (ad.error) {
 		safe = pacc__utf8_sanitize(ad.error);
 		node_fail(n, "autodiscover-error", R_ANSWER,
-		    fmt("%s answered with an error: %.200s", n->url,
+		    pacc__strfmt("%s answered with an error: %.200s", n->url,
 			safe ? safe : "?"));
 		pacc__free(safe);
 	} else {
 		node_fail(n, "no-servers", R_ANSWER,
-		    fmt("%s answered without IMAP, POP3 or SMTP settings",
+		    pacc__strfmt("%s answered without IMAP, POP3 or SMTP settings",
 			n->url));
 	}
 	pacc__autodiscover_clear(&ad);
@@ -679,7 +650,7 @@ srv_answer(void *ud, int status, const struct pacc__dns_answer *a)
 	s->srv_q = NULL;
 	s->srv = BAD;
 	if (status != PACC_OK) {
-		s->srv_detail = fmt("the SRV lookup of %s failed: %s",
+		s->srv_detail = pacc__strfmt("the SRV lookup of %s failed: %s",
 		    s->srv_name, pacc_strerror(status));
 		goto out;
 	}
@@ -688,7 +659,7 @@ srv_answer(void *ud, int status, const struct pacc__dns_answer *a)
 	if (a->sec == PACC_DNSSEC_BOGUS) {
 		s->srv_bogus = true;
 		s->srv_why = pacc__strdup(a->why);
-		s->srv_detail = fmt("the SRV answer for %s is DNSSEC-bogus: %s",
+		s->srv_detail = pacc__strfmt("the SRV answer for %s is DNSSEC-bogus: %s",
 		    s->srv_name, a->why ? a->why : "validation failed");
 		goto out;
 	}
@@ -699,7 +670,7 @@ srv_answer(void *ud, int status, const struct pacc__dns_answer *a)
 	s->srv = NONE;
 	if (n == 0)
 		goto out;
-	pacc__srv_order(rrs, n, rnd, NULL);
+	pacc__srv_order(rrs, n, pacc__srv_random, NULL);
 	for (size_t i = 0; i < n && used < AD_MAX_SRV; i++) {
 		struct ad_node *root;
 
@@ -739,7 +710,7 @@ ad_start(struct pacc__mech *m)
 	m->priv = s;
 	if ((rc = pacc__registrable_domain(&s->own_reg, d)) == PACC_ENOMEM)
 		return rc;
-	s->srv_name = fmt("_autodiscover._tcp.%s", d);
+	s->srv_name = pacc__strfmt("_autodiscover._tcp.%s", d);
 	if (s->srv_name == NULL)
 		return PACC_ENOMEM;
 	for (int k = 0; k < 2; k++) {

@@ -64,19 +64,6 @@ struct src_ispdb {
 
 static void decide(struct src_ispdb *s);
 
-static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
-static char *
-fmt(const char *f, ...)
-{
-	char buf[600];
-	va_list ap;
-
-	va_start(ap, f);
-	vsnprintf(buf, sizeof(buf), f, ap);
-	va_end(ap);
-	return pacc__strdup(buf);
-}
-
 static void
 release(struct src_ispdb *s)
 {
@@ -145,7 +132,7 @@ take_body(struct ispdb_src *src, const unsigned char *body, size_t len)
 		src->cfg = NULL;
 		src_fail(src,
 		    rc == PACC_ENOMEM ? "internal-error" : "invalid-document",
-		    fmt("%s is not a usable clientConfig file: %s", src->where,
+		    pacc__strfmt("%s is not a usable clientConfig file: %s", src->where,
 			why));
 		return;
 	}
@@ -153,7 +140,7 @@ take_body(struct ispdb_src *src, const unsigned char *body, size_t len)
 		pacc__config_free(src->cfg);
 		src->cfg = NULL;
 		src_fail(src, "no-servers",
-		    fmt("%s has no usable server%s", src->where,
+		    pacc__strfmt("%s has no usable server%s", src->where,
 			nplain ? " (only plain-text ones: --insecure-http "
 				 "would allow them)"
 			       : ""));
@@ -178,10 +165,10 @@ read_local(struct ispdb_src *src, const char *dir, const char *name)
 		src->state = S_MISS;
 		return;
 	}
-	src->where = fmt("%s%s%s.xml", dir,
+	src->where = pacc__strfmt("%s%s%s.xml", dir,
 	    dir[0] && dir[strlen(dir) - 1] == '/' ? "" : "/", name);
 	if (src->where == NULL) {
-		src_fail(src, "internal-error", fmt("out of memory"));
+		src_fail(src, "internal-error", pacc__strfmt("out of memory"));
 		return;
 	}
 	fd = open(src->where, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
@@ -190,17 +177,17 @@ read_local(struct ispdb_src *src, const char *dir, const char *name)
 			src->state = S_MISS;
 		else
 			src_fail(src, "ispdb-unreadable",
-			    fmt("cannot open %s: %s", src->where,
+			    pacc__strfmt("cannot open %s: %s", src->where,
 				strerror(errno)));
 		return;
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		src_fail(src, "ispdb-unreadable",
-		    fmt("%s is not a regular file", src->where));
+		    pacc__strfmt("%s is not a regular file", src->where));
 		goto out;
 	}
 	if ((buf = pacc__malloc(MAX_ISPDB_BYTES + 1)) == NULL) {
-		src_fail(src, "internal-error", fmt("out of memory"));
+		src_fail(src, "internal-error", pacc__strfmt("out of memory"));
 		goto out;
 	}
 	/* one byte more than the cap tells "too large" from "exactly" */
@@ -211,7 +198,7 @@ read_local(struct ispdb_src *src, const char *dir, const char *name)
 			continue;
 		if (r < 0) {
 			src_fail(src, "ispdb-unreadable",
-			    fmt("cannot read %s: %s", src->where,
+			    pacc__strfmt("cannot read %s: %s", src->where,
 				strerror(errno)));
 			goto out;
 		}
@@ -221,7 +208,7 @@ read_local(struct ispdb_src *src, const char *dir, const char *name)
 	}
 	if (len > MAX_ISPDB_BYTES) {
 		src_fail(src, "too-large",
-		    fmt("%s is larger than %d bytes", src->where,
+		    pacc__strfmt("%s is larger than %d bytes", src->where,
 			MAX_ISPDB_BYTES));
 		goto out;
 	}
@@ -261,9 +248,9 @@ start_online(struct ispdb_src *src, const char *name)
 		src->state = S_MISS;
 		return;
 	}
-	src->where = fmt("%s%s", s->m->disc->ispdb_url, name);
+	src->where = pacc__strfmt("%s%s", s->m->disc->ispdb_url, name);
 	if (src->where == NULL) {
-		src_fail(src, "internal-error", fmt("out of memory"));
+		src_fail(src, "internal-error", pacc__strfmt("out of memory"));
 		return;
 	}
 	memset(&fo, 0, sizeof(fo));
@@ -278,7 +265,7 @@ start_online(struct ispdb_src *src, const char *name)
 	if (rc != PACC_OK)
 		src_fail(src,
 		    rc == PACC_ENOMEM ? "internal-error" : "invalid-url",
-		    fmt("cannot fetch %s: %s", src->where,
+		    pacc__strfmt("cannot fetch %s: %s", src->where,
 			rc == PACC_EINVAL ? "not an https URL"
 					  : pacc_strerror(rc)));
 }
@@ -293,7 +280,7 @@ mx_answer(void *ud, int status, const struct pacc__dns_answer *a)
 	s->mx_q = NULL;
 	s->mx = BAD;
 	if (status != PACC_OK) {
-		s->mx_detail = fmt("the MX lookup of %s failed: %s",
+		s->mx_detail = pacc__strfmt("the MX lookup of %s failed: %s",
 		    s->m->disc->addr.domain, pacc_strerror(status));
 		goto out;
 	}
@@ -302,7 +289,7 @@ mx_answer(void *ud, int status, const struct pacc__dns_answer *a)
 	if (a->sec == PACC_DNSSEC_BOGUS) {
 		s->mx_bogus = true;
 		s->mx_why = pacc__strdup(a->why);
-		s->mx_detail = fmt("the MX answer for %s is DNSSEC-bogus: %s",
+		s->mx_detail = pacc__strfmt("the MX answer for %s is DNSSEC-bogus: %s",
 		    s->m->disc->addr.domain,
 		    a->why ? a->why : "validation failed");
 		goto out;

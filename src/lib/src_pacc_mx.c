@@ -92,20 +92,6 @@ mx_free(struct src_mx *s)
 	pacc__free(s);
 }
 
-static char *
-fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
-static char *
-fmt(const char *f, ...)
-{
-	char buf[600];
-	va_list ap;
-
-	va_start(ap, f);
-	vsnprintf(buf, sizeof(buf), f, ap);
-	va_end(ap);
-	return pacc__strdup(buf);
-}
-
 /*
  * The MX-derived name (the draft leaves its form open; DESIGN §1): the MX
  * host itself first, then its parent domain, never above the MX host's
@@ -171,7 +157,7 @@ host_verified(void *ud, const struct pacc__verify_result *r)
 		h->state = BAD;
 		h->bogus = r->code && strcmp(r->code, "dnssec-bogus") == 0;
 		h->code = r->ok ? "internal-error" : r->code;
-		h->detail = fmt("MX host %s: %s%s%s", h->host,
+		h->detail = pacc__strfmt("MX host %s: %s%s%s", h->host,
 		    h->code ? h->code : "nothing published",
 		    r->detail ? ": " : "", r->detail ? r->detail : "");
 	}
@@ -243,7 +229,7 @@ start_hosts(struct src_mx *s)
 		if (host_start(&s->hosts[i]) != PACC_OK) {
 			s->hosts[i].state = BAD;
 			s->hosts[i].code = "internal-error";
-			s->hosts[i].detail = fmt("cannot start verifying %s",
+			s->hosts[i].detail = pacc__strfmt("cannot start verifying %s",
 			    s->hosts[i].host);
 		}
 	}
@@ -333,11 +319,11 @@ sts_answer(void *ud, int status, const struct pacc__dns_answer *a)
 	s->sts_q = NULL;
 	s->sts = BAD;
 	if (status != PACC_OK) {
-		s->sts_detail = fmt("the _mta-sts TXT lookup failed: %s",
+		s->sts_detail = pacc__strfmt("the _mta-sts TXT lookup failed: %s",
 		    pacc_strerror(status));
 	} else if (a->sec == PACC_DNSSEC_BOGUS) {
 		s->sts_bogus = true;
-		s->sts_detail = fmt("the _mta-sts TXT answer is DNSSEC-bogus: %s",
+		s->sts_detail = pacc__strfmt("the _mta-sts TXT answer is DNSSEC-bogus: %s",
 		    a->why ? a->why : "validation failed");
 	} else {
 		size_t nsts = 0;
@@ -358,11 +344,11 @@ sts_answer(void *ud, int status, const struct pacc__dns_answer *a)
 		if (nsts == 1)
 			s->sts = GOOD;
 		else if (nsts > 1)
-			s->sts_detail = fmt("%zu MTA-STS records at _mta-sts.%s "
+			s->sts_detail = pacc__strfmt("%zu MTA-STS records at _mta-sts.%s "
 					    "(RFC 8461 §3.1 wants exactly one)",
 			    nsts, s->m->disc->addr.domain);
 		if (s->sts == BAD && s->sts_detail == NULL)
-			s->sts_detail = fmt("no MTA-STS record at _mta-sts.%s: "
+			s->sts_detail = pacc__strfmt("no MTA-STS record at _mta-sts.%s: "
 					    "no MX fallback",
 			    s->m->disc->addr.domain);
 	}
@@ -379,14 +365,14 @@ policy_fetched(void *ud, const struct pacc__fetch_result *r)
 	s->policy = BAD;
 	s->policy_code = "mta-sts-policy";
 	if (r->status != PACC_OK) {
-		s->policy_detail = fmt("cannot fetch the MTA-STS policy: %s",
+		s->policy_detail = pacc__strfmt("cannot fetch the MTA-STS policy: %s",
 		    r->detail);
 	} else if (pacc__mtasts_policy_parse(&s->pol, (const char *)r->body,
 		       r->len, why, sizeof(why)) != PACC_OK) {
-		s->policy_detail = fmt("invalid MTA-STS policy: %s", why);
+		s->policy_detail = pacc__strfmt("invalid MTA-STS policy: %s", why);
 	} else if (s->pol->mode != PACC__MTASTS_ENFORCE) {
 		s->policy_code = "mta-sts-not-enforce";
-		s->policy_detail = fmt(
+		s->policy_detail = pacc__strfmt(
 		    "the MTA-STS policy is in %s mode, not enforce",
 		    s->pol->mode == PACC__MTASTS_TESTING ? "testing" : "none");
 	} else {
@@ -406,7 +392,7 @@ mx_answer(void *ud, int status, const struct pacc__dns_answer *a)
 	s->mx = BAD;
 	s->mx_code = "dns-error";
 	if (status != PACC_OK) {
-		s->mx_detail = fmt("the MX lookup failed: %s",
+		s->mx_detail = pacc__strfmt("the MX lookup failed: %s",
 		    pacc_strerror(status));
 		goto out;
 	}
@@ -415,7 +401,7 @@ mx_answer(void *ud, int status, const struct pacc__dns_answer *a)
 	if (a->sec == PACC_DNSSEC_BOGUS) {
 		s->mx_bogus = true;
 		s->mx_code = "dnssec-bogus";
-		s->mx_detail = fmt("the MX answer is DNSSEC-bogus: %s",
+		s->mx_detail = pacc__strfmt("the MX answer is DNSSEC-bogus: %s",
 		    a->why ? a->why : "validation failed");
 		goto out;
 	}
@@ -443,7 +429,7 @@ mx_answer(void *ud, int status, const struct pacc__dns_answer *a)
 	}
 	if (s->nhosts == 0) {
 		s->mx_code = "no-mx";
-		s->mx_detail = fmt("%s has no usable MX record",
+		s->mx_detail = pacc__strfmt("%s has no usable MX record",
 		    s->m->disc->addr.domain);
 		goto out;
 	}

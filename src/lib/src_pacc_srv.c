@@ -75,36 +75,7 @@ struct src_psrv {
 
 static void decide(struct src_psrv *s);
 
-static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
-static char *
-fmt(const char *f, ...)
-{
-	char buf[600];
-	va_list ap;
-
-	va_start(ap, f);
-	vsnprintf(buf, sizeof(buf), f, ap);
-	va_end(ap);
-	return pacc__strdup(buf);
-}
-
 /* A uniform integer in [0, max] for RFC 2782's weighted selection. */
-static unsigned
-rnd(void *ud, unsigned max)
-{
-	unsigned long long span = (unsigned long long)max + 1;
-	unsigned long long limit = (0x100000000ull / span) * span;
-	unsigned v = 0;
-
-	(void)ud;
-	for (int i = 0; i < 16; i++) {
-		if (RAND_bytes((unsigned char *)&v, sizeof(v)) != 1)
-			break;
-		if (v < limit) /* rejection sampling: no modulo bias */
-			return (unsigned)(v % span);
-	}
-	return (unsigned)((unsigned long long)v % span);
-}
 
 static void
 step_clear(struct srv_step *st)
@@ -178,7 +149,7 @@ srv_answer(void *ud, int status, const struct pacc__dns_answer *a)
 	st->q = NULL;
 	st->state = BAD;
 	if (status != PACC_OK) {
-		st->detail = fmt("the SRV lookup of %s failed: %s", st->name,
+		st->detail = pacc__strfmt("the SRV lookup of %s failed: %s", st->name,
 		    pacc_strerror(status));
 		goto out;
 	}
@@ -188,7 +159,7 @@ srv_answer(void *ud, int status, const struct pacc__dns_answer *a)
 		st->why = pacc__strdup(a->why);
 	if (a->sec == PACC_DNSSEC_BOGUS) {
 		st->bogus = true;
-		st->detail = fmt("the SRV answer for %s is DNSSEC-bogus: %s",
+		st->detail = pacc__strfmt("the SRV answer for %s is DNSSEC-bogus: %s",
 		    st->name, a->why ? a->why : "validation failed");
 		goto out;
 	}
@@ -199,10 +170,10 @@ srv_answer(void *ud, int status, const struct pacc__dns_answer *a)
 	}
 	if (st->n == 0) {
 		st->state = NONE;
-		st->detail = fmt("no SRV record at %s", st->name);
+		st->detail = pacc__strfmt("no SRV record at %s", st->name);
 		goto out;
 	}
-	pacc__srv_order(st->rrs, st->n, rnd, NULL);
+	pacc__srv_order(st->rrs, st->n, pacc__srv_random, NULL);
 	st->state = GOOD;
 out:
 	decide(st->owner);
@@ -214,7 +185,7 @@ step_start(struct srv_step *st, const char *service, const char *name)
 	struct src_psrv *s = st->owner;
 
 	st->started = true;
-	st->name = fmt("%s.%s", service, name);
+	st->name = pacc__strfmt("%s.%s", service, name);
 	if (st->name == NULL)
 		return PACC_ENOMEM;
 	return pacc__dns_query(&st->q, s->m->disc->ctx, st->name, PACC__RR_SRV,
@@ -231,7 +202,7 @@ mx_answer(void *ud, int status, const struct pacc__dns_answer *a)
 	s->mx_q = NULL;
 	s->mx = BAD;
 	if (status != PACC_OK) {
-		s->mx_detail = fmt("the MX lookup of %s failed: %s",
+		s->mx_detail = pacc__strfmt("the MX lookup of %s failed: %s",
 		    s->m->disc->addr.domain, pacc_strerror(status));
 		goto out;
 	}
@@ -241,7 +212,7 @@ mx_answer(void *ud, int status, const struct pacc__dns_answer *a)
 		s->mx_why = pacc__strdup(a->why);
 	if (a->sec == PACC_DNSSEC_BOGUS) {
 		s->mx_bogus = true;
-		s->mx_detail = fmt("the MX answer for %s is DNSSEC-bogus: %s",
+		s->mx_detail = pacc__strfmt("the MX answer for %s is DNSSEC-bogus: %s",
 		    s->m->disc->addr.domain,
 		    a->why ? a->why : "validation failed");
 		goto out;
@@ -263,7 +234,7 @@ mx_answer(void *ud, int status, const struct pacc__dns_answer *a)
 	}
 	if (s->mx_host == NULL) {
 		s->mx = NONE;
-		s->mx_detail = fmt("%s has no usable MX record",
+		s->mx_detail = pacc__strfmt("%s has no usable MX record",
 		    s->m->disc->addr.domain);
 		goto out;
 	}
@@ -481,7 +452,7 @@ decide(struct src_psrv *s)
 	    step_start(&s->viamx, "_paccmx._https", s->mx_host) != PACC_OK) {
 		s->viamx.state = BAD;
 		pacc__free(s->viamx.detail);
-		s->viamx.detail = fmt("cannot look up SRV _paccmx._https.%s",
+		s->viamx.detail = pacc__strfmt("cannot look up SRV _paccmx._https.%s",
 		    s->mx_host);
 	}
 	if (s->direct.state == PENDING)

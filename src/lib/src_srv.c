@@ -58,17 +58,24 @@ struct src_srv {
 	size_t pending;
 };
 
-static unsigned
-rnd(void *ud, unsigned max)
+/* A uniform integer in [0, max] for RFC 2782 weighted selection. */
+unsigned
+pacc__srv_random(void *ud, unsigned max)
 {
+	unsigned long long span = (unsigned long long)max + 1;
+	unsigned long long limit = (0x100000000ull / span) * span;
 	unsigned v = 0;
 
 	(void)ud;
-	/* without randomness the order is still valid, only the load
+	for (int i = 0; i < 16; i++) {
+		if (RAND_bytes((unsigned char *)&v, sizeof(v)) != 1)
+			break;
+		if (v < limit) /* rejection sampling: no modulo bias */
+			return (unsigned)(v % span);
+	}
+	/* without randomness the order is still valid; only the load
 	 * spread across equal-priority targets suffers */
-	if (RAND_bytes((unsigned char *)&v, sizeof(v)) != 1)
-		v = 0;
-	return max == 0 ? 0 : (unsigned)((unsigned long long)v % (max + 1ull));
+	return (unsigned)((unsigned long long)v % span);
 }
 
 /* RFC 2782: a single record with target "." means "not offered". */
@@ -123,7 +130,7 @@ answered(void *ud, int status, const struct pacc__dns_answer *da)
 				if (pacc__rr_srv(&a->rrs[a->n], da->data[i],
 					(size_t)da->len[i]) == PACC_OK)
 					a->n++;
-			pacc__srv_order(a->rrs, a->n, rnd, NULL);
+			pacc__srv_order(a->rrs, a->n, pacc__srv_random, NULL);
 		}
 	}
 	if (--a->owner->pending == 0)

@@ -51,19 +51,6 @@ struct src_wf {
 
 static void decide(struct src_wf *s);
 
-static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
-static char *
-fmt(const char *f, ...)
-{
-	char buf[600];
-	va_list ap;
-
-	va_start(ap, f);
-	vsnprintf(buf, sizeof(buf), f, ap);
-	va_end(ap);
-	return pacc__strdup(buf);
-}
-
 static void
 release(struct src_wf *s)
 {
@@ -177,7 +164,7 @@ link_fetched(void *ud, const struct pacc__fetch_result *r)
 		l->cfg = NULL;
 		l->code = rc == PACC_ENOMEM ? "internal-error"
 					    : "invalid-document";
-		l->detail = fmt("%s: %s", l->href,
+		l->detail = pacc__strfmt("%s: %s", l->href,
 		    rc == PACC_OK ? "no usable server" : why);
 		decide(l->owner);
 		return;
@@ -187,7 +174,7 @@ link_fetched(void *ud, const struct pacc__fetch_result *r)
 		pacc__config_free(l->cfg);
 		l->cfg = NULL;
 		l->code = "internal-error";
-		l->detail = fmt("out of memory");
+		l->detail = pacc__strfmt("out of memory");
 		decide(l->owner);
 		return;
 	}
@@ -212,7 +199,7 @@ start_links(struct src_wf *s, struct pacc__wf_link *links, size_t n)
 		if (l->href == NULL || !pacc__https_url_valid(l->href)) {
 			l->state = BAD;
 			l->code = "invalid-url";
-			l->detail = fmt("link %zu is not a valid https URL",
+			l->detail = pacc__strfmt("link %zu is not a valid https URL",
 			    i + 1);
 			continue;
 		}
@@ -227,7 +214,7 @@ start_links(struct src_wf *s, struct pacc__wf_link *links, size_t n)
 			l->state = BAD;
 			l->code = rc == PACC_ENOMEM ? "internal-error"
 						    : "invalid-url";
-			l->detail = fmt("cannot fetch %s: %s", l->href,
+			l->detail = pacc__strfmt("cannot fetch %s: %s", l->href,
 			    pacc_strerror(rc));
 		}
 	}
