@@ -5,15 +5,46 @@
 
 #include "alloc.h"
 
+/*
+ * Failure injection for the tests (issue 7): when armed, the Nth
+ * allocation from now fails.  Not thread-safe on purpose: only tests arm
+ * it, and only the loop thread allocates through these functions.
+ */
+static long inject_at = -1;
+static long inject_count;
+
+void
+pacc__alloc_inject(long nth)
+{
+	inject_at = nth;
+	inject_count = 0;
+}
+
+long
+pacc__alloc_count(void)
+{
+	return inject_count;
+}
+
+static int
+injected(void)
+{
+	if (inject_at < 0)
+		return 0;
+	return ++inject_count == inject_at;
+}
+
 void *
 pacc__malloc(size_t n)
 {
-	return malloc(n ? n : 1);
+	return injected() ? NULL : malloc(n ? n : 1);
 }
 
 void *
 pacc__calloc(size_t n, size_t size)
 {
+	if (injected())
+		return NULL;
 	if (n == 0 || size == 0)
 		n = size = 1;
 	return calloc(n, size);
@@ -22,7 +53,7 @@ pacc__calloc(size_t n, size_t size)
 void *
 pacc__realloc(void *p, size_t n)
 {
-	return realloc(p, n ? n : 1);
+	return injected() ? NULL : realloc(p, n ? n : 1);
 }
 
 void *

@@ -17,4 +17,8 @@ char *pacc__strndup(const char *s, size_t n);
 /* realloc of n * size with overflow check. */
 void *pacc__reallocarray(void *p, size_t n, size_t size);
 
+/* Tests: make the nth allocation from now fail (-1: never); count them. */
+void pacc__alloc_inject(long nth);
+long pacc__alloc_count(void);
+
 #endif
