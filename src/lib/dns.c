@@ -47,6 +47,9 @@ struct pacc__dns {
 	char fail_msg[160];
 	struct pacc__dns_q *queries;
 	struct pacc__dns_q *done;
+	/* answered while the start-up check runs: held until it says
+	 * whether they can be trusted as they are */
+	struct pacc__dns_q *held;
 	struct pacc__timer switch_timer;
 };
 
@@ -178,16 +181,36 @@ detach_ub(struct pacc__dns *dns)
 	dns->fd = -1;
 }
 
-/* Fail every query that waits for the start-up check. */
+/* Fail every query that waits: held answers and queries in flight. */
 static void
 fail_waiting(struct pacc__dns *dns, int status)
 {
-	struct pacc__dns_q *q, *next;
+	struct pacc__dns_q *q, *next, **pp;
 
+	for (q = dns->held; q; q = next) {
+		next = q->dnext;
+		if (q->res)
+			ub_resolve_free(q->res);
+		q->res = NULL;
+		q->err = status == PACC_ENOMEM ? UB_NOMEM : UB_SERVFAIL;
+		q->dnext = dns->done;
+		dns->done = q;
+	}
+	dns->held = NULL;
 	for (q = dns->queries; q; q = next) {
 		next = q->next;
-		if (q->submitted || q->is_check)
+		if (q->is_check)
 			continue;
+		for (pp = &dns->done; *pp && *pp != q; pp = &(*pp)->dnext)
+			;
+		if (*pp == q)
+			continue; /* already answered or failed */
+		/* in flight: if it cannot be cancelled its answer still
+		 * comes, and is dispatched then */
+		if (q->submitted && dns->ub &&
+		    ub_cancel(dns->ub, q->async_id) != 0)
+			continue;
+		q->submitted = false;
 		q->err = status == PACC_ENOMEM ? UB_NOMEM : UB_SERVFAIL;
 		q->dnext = dns->done;
 		dns->done = q;
@@ -216,10 +239,30 @@ static void
 switch_to_insecure(void *ud)
 {
 	struct pacc__dns *dns = ud;
+	struct pacc__dns_q *q, *next;
 	struct ub_ctx *ub;
 	int st;
 
-	detach_ub(dns);
+	/* every answer so far came from a validator that cannot validate
+	 * here: ask again without validation */
+	for (q = dns->held; q; q = next) {
+		next = q->dnext;
+		q->dnext = NULL;
+		if (q->res)
+			ub_resolve_free(q->res);
+		q->res = NULL;
+		q->err = 0;
+	}
+	dns->held = NULL;
+	detach_ub(dns); /* drops what is still in flight */
+	for (q = dns->queries; q; q = next) {
+		next = q->next;
+		q->submitted = false;
+		if (q->cancelled && !q->is_check) {
+			q_unlink(dns, q);
+			q_free(q);
+		}
+	}
 	ub = make_ub(dns, false, &st);
 	if (ub == NULL || (st = attach_ub(dns, ub)) != PACC_OK) {
 		if (ub && dns->ub == NULL)
@@ -245,7 +288,14 @@ check_done(struct pacc__dns *dns, struct pacc__dns_q *q)
 	struct ub_result *r = q->res;
 
 	if (q->err == 0 && r != NULL && r->secure) {
+		struct pacc__dns_q **pp;
+
 		dns->state = DNS_READY;
+		/* the held answers were validated all along: release them */
+		for (pp = &dns->done; *pp; pp = &(*pp)->dnext)
+			;
+		*pp = dns->held;
+		dns->held = NULL;
 		submit_waiting(dns);
 		return;
 	}
@@ -325,6 +375,14 @@ dns_readable(void *ud, int fd, int revents)
 	while ((q = dns->done) != NULL) {
 		dns->done = q->dnext;
 		q->dnext = NULL;
+		if (!q->is_check && (dns->state == DNS_CHECKING ||
+					dns->state == DNS_SWITCH)) {
+			/* sent speculatively, before the start-up check
+			 * answered: hold until it does (saves one RTT) */
+			q->dnext = dns->held;
+			dns->held = q;
+			continue;
+		}
 		dispatch_one(dns, q);
 	}
 }
@@ -411,7 +469,8 @@ pacc__dns_query(struct pacc__dns_q **out, pacc_ctx *ctx, const char *name,
 	if (dns->queries)
 		dns->queries->prev = q;
 	dns->queries = q;
-	if (dns->state == DNS_READY && (rc = submit(dns, q)) != PACC_OK) {
+	if ((dns->state == DNS_READY || dns->state == DNS_CHECKING) &&
+	    (rc = submit(dns, q)) != PACC_OK) {
 		q_unlink(dns, q);
 		q_free(q);
 		return rc;
@@ -435,6 +494,14 @@ pacc__dns_cancel(struct pacc__dns_q *q)
 	for (pp = &dns->done; *pp; pp = &(*pp)->dnext)
 		if (*pp == q)
 			return;
+	for (pp = &dns->held; *pp; pp = &(*pp)->dnext) {
+		if (*pp == q) {
+			*pp = q->dnext;
+			q_unlink(dns, q);
+			q_free(q);
+			return;
+		}
+	}
 	if (q->submitted) {
 		if (ub_cancel(dns->ub, q->async_id) != 0)
 			return; /* already answered: freed on arrival */
