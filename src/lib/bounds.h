@@ -16,6 +16,7 @@
 #define PACC__MAX_INPUT_BYTES 1024	    /* an address as typed */
 #define PACC__CONNECT_TIMEOUT_MS 5000L
 #define PACC__MAX_XML_BYTES (256 * 1024)   /* clientConfig, Autodiscover */
+#define PACC__PREFETCH_QUERIES 8	    /* DS/DNSKEY asked up front */
 #define PACC__MAX_REDIRECTS 10		    /* Autodiscover */
 #define PACC__MAX_WF_LINKS 8		    /* WebFinger accounts followed */
 #define PACC__MAX_XCHECK_QUESTIONS 32	    /* DNS cross-check over DoH */

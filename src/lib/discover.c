@@ -381,6 +381,8 @@ disc_free(struct pacc_discovery *d)
 	pacc__timer_disarm(d->ctx, &d->deliver);
 	for (int i = 0; i < PACC_MECH__COUNT; i++)
 		mech_clear(&d->mechs[i]);
+	for (size_t i = 0; i < PACC__PREFETCH_QUERIES; i++)
+		pacc__dns_cancel(d->prefetch[i]);
 	pacc__addr_clear(&d->addr);
 	pacc_result_free(d->result);
 	pacc__free(d->input);
@@ -589,6 +591,42 @@ on_deadline(void *ud)
 }
 
 static void
+prefetched(void *ud, int status, const struct pacc__dns_answer *a)
+{
+	struct pacc__dns_q **slot = ud;
+
+	(void)status;
+	(void)a;
+	*slot = NULL; /* the answer only warms the validator's cache */
+}
+
+/*
+ * A validator walks the chain of trust one step at a time (DS, then
+ * DNSKEY, zone by zone); asking for those records of the domain and its
+ * parents at once lets the resolver fetch them in parallel, so the
+ * mechanisms' own answers validate sooner (bench/latency: about one RTT).
+ */
+static void
+prefetch_chain(struct pacc_discovery *d)
+{
+	const char *name = d->addr.domain;
+	size_t k = 0;
+
+	while (name && *name && k + 2 <= PACC__PREFETCH_QUERIES) {
+		if (pacc__dns_query(&d->prefetch[k], d->ctx, name, 43 /* DS */,
+			prefetched, &d->prefetch[k]) == PACC_OK)
+			k++;
+		if (pacc__dns_query(&d->prefetch[k], d->ctx, name,
+			48 /* DNSKEY */, prefetched, &d->prefetch[k]) ==
+		    PACC_OK)
+			k++;
+		name = strchr(name, '.');
+		if (name)
+			name++;
+	}
+}
+
+static void
 start_mech(struct pacc_discovery *d, struct pacc__mech *m)
 {
 	int rc;
@@ -726,6 +764,7 @@ pacc_discover_start(pacc_discovery **out, pacc_ctx *ctx, const char *address,
 	}
 	pacc__timer_arm(ctx, &d->deadline, d->timeout_ms);
 	ctx->depth++; /* callbacks only from the loop, never from here */
+	prefetch_chain(d);
 	start_mechanisms(d);
 	ctx->depth--;
 	evaluate(d);

@@ -29,6 +29,7 @@ struct pacc__dns_q {
 	int type;
 	int async_id;
 	bool submitted;
+	bool answered; /* in done or held: never submit again */
 	bool cancelled;
 	bool is_check;
 	int err;
@@ -86,6 +87,7 @@ ub_answer(void *mydata, int err, struct ub_result *res)
 	q->err = err;
 	q->res = res;
 	q->submitted = false;
+	q->answered = true;
 	for (pp = &q->dns->done; *pp; pp = &(*pp)->dnext)
 		;
 	*pp = q;
@@ -193,6 +195,7 @@ fail_waiting(struct pacc__dns *dns, int status)
 			ub_resolve_free(q->res);
 		q->res = NULL;
 		q->err = status == PACC_ENOMEM ? UB_NOMEM : UB_SERVFAIL;
+		q->answered = true;
 		q->dnext = dns->done;
 		dns->done = q;
 	}
@@ -212,6 +215,7 @@ fail_waiting(struct pacc__dns *dns, int status)
 			continue;
 		q->submitted = false;
 		q->err = status == PACC_ENOMEM ? UB_NOMEM : UB_SERVFAIL;
+		q->answered = true;
 		q->dnext = dns->done;
 		dns->done = q;
 	}
@@ -224,9 +228,10 @@ submit_waiting(struct pacc__dns *dns)
 	int rc;
 
 	for (q = dns->queries; q; q = q->next) {
-		if (q->submitted || q->cancelled || q->is_check)
+		if (q->submitted || q->answered || q->cancelled || q->is_check)
 			continue;
 		if ((rc = submit(dns, q)) != PACC_OK) {
+			q->answered = true;
 			q->err = rc == PACC_ENOMEM ? UB_NOMEM : UB_SERVFAIL;
 			q->dnext = dns->done;
 			dns->done = q;
@@ -258,6 +263,7 @@ switch_to_insecure(void *ud)
 	for (q = dns->queries; q; q = next) {
 		next = q->next;
 		q->submitted = false;
+		q->answered = false;
 		if (q->cancelled && !q->is_check) {
 			q_unlink(dns, q);
 			q_free(q);

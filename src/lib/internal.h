@@ -242,6 +242,8 @@ struct pacc_discovery {
 	struct pacc__timer deadline;
 	struct pacc__timer deliver;
 	struct pacc__mech mechs[PACC_MECH__COUNT];
+	/* DNSSEC chain prefetch (DS + DNSKEY of the domain and its parents) */
+	struct pacc__dns_q *prefetch[PACC__PREFETCH_QUERIES];
 	bool answered;
 	struct pacc__mech *decider;   /* whose answer was chosen, or NULL */
 	struct pacc__crosscheck *xc;  /* running between answer and delivery */
