@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "pacc/error.h"
+#include "pacc/probe.h"
 #include "pacc/result.h"
 #include "pacc/version.h"
 

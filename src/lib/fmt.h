@@ -202,4 +202,53 @@ int pacc__base64_decode(unsigned char *out, size_t outcap, size_t *outlen,
 int pacc__base64_encode(char *out, size_t outcap, const unsigned char *in,
     size_t inlen);
 
+/* ==== fmt_wwwauth.c: WWW-Authenticate challenges (pacc probe) ==== */
+
+/* Bounds: a hostile header costs at most this much (DESIGN §2). */
+#define PACC__MAX_CHALLENGES 16	       /* kept per response */
+#define PACC__MAX_CHALLENGE_PARAMS 16  /* kept per challenge */
+#define PACC__MAX_CHALLENGE_VALUE 1024 /* bytes of one token or value */
+
+struct pacc__auth_param {
+	char *name;  /* lower case (RFC 9110 §11.2: case-insensitive) */
+	char *value; /* unescaped; ill-formed UTF-8 and controls replaced */
+};
+
+/* The public pacc_challenge (pacc/probe.h) is this struct. */
+struct pacc_challenge {
+	char *scheme;  /* auth-scheme as sent (compare case-insensitively) */
+	char *token68; /* NULL unless the challenge carries a token68 */
+	struct pacc__auth_param params[PACC__MAX_CHALLENGE_PARAMS];
+	size_t nparams;
+};
+
+struct pacc__challenges {
+	struct pacc_challenge *v; /* in the order received */
+	size_t n;
+	bool truncated; /* something was left out to stay within the bounds */
+};
+
+/*
+ * Parse one WWW-Authenticate (or Proxy-Authenticate) field value, RFC 9110
+ * §11.6.1 / §11.2: a comma-separated list of challenges, each an
+ * auth-scheme optionally followed by a token68 or by comma-separated
+ * auth-params (token or quoted-string values, backslash escapes).  The
+ * challenges are appended to *list (call once per header line).  Unknown
+ * schemes are kept.  Beyond the bounds, challenges and parameters are left
+ * out and list->truncated is set; a parameter value or token68 longer than
+ * PACC__MAX_CHALLENGE_VALUE is left out the same way.
+ * PACC_OK; PACC_EFORMAT at the first syntax error (or a parameter named
+ * twice in one challenge): the challenges completed before it are kept,
+ * the broken one is not, and `why` says where; PACC_ENOMEM.
+ */
+int pacc__wwwauth_parse(struct pacc__challenges *list, const char *value,
+    size_t len, char *why, size_t whylen);
+void pacc__challenges_clear(struct pacc__challenges *c);
+int pacc__challenges_copy(struct pacc__challenges *dst,
+    const struct pacc__challenges *src);
+/* Value of a parameter (name compared case-insensitively), or NULL. */
+const char *pacc__challenge_param(const struct pacc_challenge *ch,
+    const char *name);
+/* ==== end of fmt_wwwauth.c ==== */
+
 #endif
