@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "pacc/error.h"
+#include "pacc/login.h"
 #include "pacc/probe.h"
 #include "pacc/result.h"
 #include "pacc/version.h"
@@ -86,7 +87,7 @@ struct pollfd;
 int pacc_ctx_pollfds(pacc_ctx *ctx, struct pollfd *fds, size_t cap,
     size_t *nfds, int *timeout_ms);
 int pacc_ctx_process(pacc_ctx *ctx, const struct pollfd *fds, size_t nfds);
-/* Number of discoveries started and not yet delivered. */
+/* Number of discoveries and probe runs started and not yet delivered. */
 size_t pacc_ctx_pending(const pacc_ctx *ctx);
 
 /* ---- discovery ---- */

@@ -213,6 +213,11 @@ int pacc__conn_starttls(struct pacc__conn *c, size_t *discarded);
 void pacc__conn_set_timeout(struct pacc__conn *c, long ms);
 long long pacc__conn_deadline(const struct pacc__conn *c);
 const struct pacc__tls_info *pacc__conn_tls(const struct pacc__conn *c);
+/* The verified session's OpenSSL object (channel binding: RFC 9266
+ * tls-exporter, RFC 5929 tls-unique), borrowed; NULL before a verified
+ * handshake. */
+struct ssl_st;
+struct ssl_st *pacc__conn_ssl(const struct pacc__conn *c);
 bool pacc__conn_is_tls(const struct pacc__conn *c);
 /* Failure code and sentence, or NULL while none. */
 const char *pacc__conn_error(const struct pacc__conn *c, const char **detail);

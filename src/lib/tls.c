@@ -1274,3 +1274,13 @@ pacc__conn_close(struct pacc__conn *c)
 	if (c->busy == 0)
 		conn_free(c);
 }
+
+/* The verified session's OpenSSL object, for channel binding (RFC 9266
+ * tls-exporter, RFC 5929 tls-unique); NULL before a verified handshake. */
+struct ssl_st *
+pacc__conn_ssl(const struct pacc__conn *c)
+{
+	if (c == NULL || c->dead || c->state != CS_OPEN || !c->tls.done)
+		return NULL;
+	return c->ssl;
+}
