@@ -32,8 +32,9 @@ exit_status_of(const pacc_result *res)
 							: EXIT_ENVIRONMENT;
 }
 
-static int
-setup(pacc_ctx *ctx, struct tool_opts *o)
+/* The context settings every command shares. */
+int
+tool_setup_ctx(pacc_ctx *ctx, struct tool_opts *o)
 {
 	int rc;
 
@@ -111,7 +112,7 @@ cmd_discover(struct tool_opts *o)
 		fprintf(stderr, "pacc: out of memory\n");
 		return EXIT_ENVIRONMENT;
 	}
-	if ((status = setup(ctx, o)) != EXIT_FOUND)
+	if ((status = tool_setup_ctx(ctx, o)) != EXIT_FOUND)
 		goto out;
 	if (o->insecure_http)
 		dopts.flags |= PACC_DISCOVER_INSECURE_HTTP;

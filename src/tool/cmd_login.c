@@ -18,49 +18,6 @@
 #include "password.h"
 #include "tool.h"
 
-static void
-log_stderr(pacc_log_level level, const char *msg, void *ud)
-{
-	int verbose = *(int *)ud;
-
-	if ((int)level <= verbose + 1)
-		fprintf(stderr, "pacc: %s\n", msg);
-}
-
-static int
-setup(pacc_ctx *ctx, struct tool_opts *o)
-{
-	int rc;
-
-	if (o->resolver && pacc_ctx_set_resolver(ctx, o->resolver) != PACC_OK) {
-		fprintf(stderr, "pacc: --resolver: '%s' is not ADDR[@PORT]\n",
-		    o->resolver);
-		return EXIT_USAGE;
-	}
-	if (o->trust_anchor) {
-		if (access(o->trust_anchor, R_OK) != 0) {
-			fprintf(stderr,
-			    "pacc: --trust-anchor: cannot read '%s'\n",
-			    o->trust_anchor);
-			return EXIT_USAGE;
-		}
-		pacc_ctx_set_trust_anchor_file(ctx, o->trust_anchor);
-	}
-	if (o->ca_file &&
-	    (rc = pacc_ctx_set_ca_file(ctx, o->ca_file)) != PACC_OK) {
-		fprintf(stderr, "pacc: --ca-file: %s: %s\n", o->ca_file,
-		    rc == PACC_ECAFILE ? "no readable PEM certificate"
-				       : pacc_strerror(rc));
-		return EXIT_USAGE;
-	}
-	if (o->timeout_ms)
-		pacc_ctx_set_timeout_ms(ctx, o->timeout_ms);
-	if (o->mechanisms)
-		pacc_ctx_set_mechanisms(ctx, o->mechanisms);
-	pacc_ctx_set_log_cb(ctx, log_stderr, &o->verbose);
-	return EXIT_FOUND;
-}
-
 static int
 exit_of(pacc_login_status s, const pacc_result *disc)
 {
@@ -206,7 +163,7 @@ cmd_login(struct tool_opts *o)
 		fprintf(stderr, "pacc: out of memory\n");
 		return EXIT_ENVIRONMENT;
 	}
-	if ((status = setup(ctx, o)) != EXIT_FOUND)
+	if ((status = tool_setup_ctx(ctx, o)) != EXIT_FOUND)
 		goto out;
 	if (o->nservers > 0) {
 		rc = pacc_login_plan_from_urls(&plan, o->args[0],

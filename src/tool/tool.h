@@ -39,6 +39,9 @@ struct tool_opts {
 	int nargs;
 };
 
+/* Resolver, trust anchor, CA file, timeout, mechanisms, logging: the
+ * settings every command shares; an EXIT_* status. */
+int tool_setup_ctx(pacc_ctx *ctx, struct tool_opts *o);
 int cmd_discover(struct tool_opts *o);
 int cmd_probe(struct tool_opts *o);
 int cmd_login(struct tool_opts *o);
