@@ -17,74 +17,7 @@
 #include "alloc.h"
 #include "fmt.h"
 
-/*
- * Allocation failure injection.  Linked with
- *   -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
- * every allocation of the library's objects comes through here and
- * fail_at = n makes the nth (from 0) fail.  Without those flags the
- * wrappers are never called and the ENOMEM sweeps are skipped.
- */
-void *__real_malloc(size_t n) __attribute__((weak));
-void *__real_calloc(size_t n, size_t size) __attribute__((weak));
-void *__real_realloc(void *p, size_t n) __attribute__((weak));
-void *__wrap_malloc(size_t n);
-void *__wrap_calloc(size_t n, size_t size);
-void *__wrap_realloc(void *p, size_t n);
-
-static long alloc_count;
-static long fail_at = -1;
-static int wrapped;
-
-static int
-should_fail(void)
-{
-	wrapped = 1;
-	return fail_at >= 0 && alloc_count++ == fail_at;
-}
-
-void *
-__wrap_malloc(size_t n)
-{
-	return should_fail() ? NULL : __real_malloc(n);
-}
-
-void *
-__wrap_calloc(size_t n, size_t size)
-{
-	return should_fail() ? NULL : __real_calloc(n, size);
-}
-
-void *
-__wrap_realloc(void *p, size_t n)
-{
-	return should_fail() ? NULL : __real_realloc(p, n);
-}
-
-/*
- * Runs fn with the 0th, 1st, ... allocation failing until it succeeds
- * without reaching the injected failure.  Every run must either succeed
- * or report PACC_ENOMEM (never another status, never a leak: LSan checks
- * at exit).
- */
-static void
-enomem_sweep(int (*fn)(void *), void *ud)
-{
-	for (long n = 0;; n++) {
-		int rc;
-
-		alloc_count = 0;
-		fail_at = n;
-		rc = fn(ud);
-		fail_at = -1;
-		if (!wrapped)
-			return;
-		if (alloc_count <= n) {
-			assert_int_equal(rc, PACC_OK);
-			return;
-		}
-		assert_int_equal(rc, PACC_ENOMEM);
-	}
-}
+#include "alloc_fail.h"
 
 static char why[160];
 

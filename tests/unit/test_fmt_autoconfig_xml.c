@@ -18,69 +18,7 @@
 #include "model.h"
 #include "xml.h"
 
-/*
- * Allocation failure injection, as in test_fmt_pacc_json.c: linked with
- *   -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
- * the nth allocation (expat's too: it allocates through pacc__malloc)
- * fails; without those flags the ENOMEM sweep is skipped.
- */
-void *__real_malloc(size_t n) __attribute__((weak));
-void *__real_calloc(size_t n, size_t size) __attribute__((weak));
-void *__real_realloc(void *p, size_t n) __attribute__((weak));
-void *__wrap_malloc(size_t n);
-void *__wrap_calloc(size_t n, size_t size);
-void *__wrap_realloc(void *p, size_t n);
-
-static long alloc_count;
-static long fail_at = -1;
-static int wrapped;
-
-static int
-should_fail(void)
-{
-	wrapped = 1;
-	return fail_at >= 0 && alloc_count++ == fail_at;
-}
-
-void *
-__wrap_malloc(size_t n)
-{
-	return should_fail() ? NULL : __real_malloc(n);
-}
-
-void *
-__wrap_calloc(size_t n, size_t size)
-{
-	return should_fail() ? NULL : __real_calloc(n, size);
-}
-
-void *
-__wrap_realloc(void *p, size_t n)
-{
-	return should_fail() ? NULL : __real_realloc(p, n);
-}
-
-static void
-enomem_sweep(int (*fn)(void *), void *ud)
-{
-	for (long n = 0;; n++) {
-		int rc;
-
-		alloc_count = 0;
-		fail_at = n;
-		rc = fn(ud);
-		fail_at = -1;
-		if (!wrapped)
-			return;
-		if (alloc_count <= n) {
-			assert_int_equal(rc, PACC_OK);
-			printf("  ENOMEM sweep: %ld allocations failed in "
-			    "turn\n", n);
-			return;
-		}
-		assert_int_equal(rc, PACC_ENOMEM);
-	}
-}
+#include "alloc_fail.h"
 
 #define ADDR "alice@example.com"
 #define BOTH (PACC_AUTH_PASSWORD | PACC_AUTH_OAUTH2)
