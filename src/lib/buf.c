@@ -8,6 +8,8 @@
 #include "alloc.h"
 #include "buf.h"
 
+#define QUOTE_MAX 40 /* bytes of untrusted text quoted */
+
 void
 pacc__buf_init(struct pacc__buf *b, size_t max)
 {
@@ -105,4 +107,28 @@ pacc__strfmt(const char *fmt, ...)
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	return pacc__strdup(buf);
+}
+
+/*
+ * Untrusted text quoted in a message: printable ASCII only, at most 40
+ * bytes, so that a hostile value cannot forge or flood a log line.
+ */
+const char *
+pacc__quote(char *buf, size_t size, const char *s)
+{
+	size_t n = strnlen(s, QUOTE_MAX + 1), o = 0;
+
+	for (size_t i = 0; i < n && i < QUOTE_MAX && o + 4 < size; i++) {
+		char c = s[i];
+
+		if (c < 0x20 || c == 0x7f) /* non-ASCII bytes are < 0 */
+			c = '?';
+		buf[o++] = c;
+	}
+	if (o < n && o + 4 <= size) {
+		memcpy(buf + o, "...", 3);
+		o += 3;
+	}
+	buf[o] = '\0';
+	return buf;
 }

@@ -63,6 +63,7 @@
 #include "pacc/error.h"
 
 #include "alloc.h"
+#include "buf.h"
 #include "fmt.h"
 #include "xml.h"
 
@@ -70,7 +71,6 @@
 #define NAME_MAX_CP 60
 #define SHORT_MAX_CP 20
 #define HOST_MAX 253
-#define QUOTE_MAX 40 /* bytes of document text quoted in `why` */
 #define USER_MAX 256
 #define SUBST_MAX PACC__XML_MAX_TEXT
 
@@ -121,30 +121,6 @@ skip(struct ac *ac, const struct pacc__xml_node *n, const char *fmt, ...)
 			    sizeof(ac->skip_why) - (size_t)k, fmt, ap);
 	}
 	va_end(ap);
-}
-
-/*
- * Document text quoted in a message: printable ASCII only, at most 40
- * bytes, so that a hostile value cannot forge or flood a log line.
- */
-static const char *
-q(char *buf, size_t size, const char *s)
-{
-	size_t n = strnlen(s, QUOTE_MAX + 1), o = 0;
-
-	for (size_t i = 0; i < n && i < QUOTE_MAX && o + 4 < size; i++) {
-		char c = s[i];
-
-		if (c < 0x20 || c == 0x7f) /* non-ASCII bytes are < 0 */
-			c = '?';
-		buf[o++] = c;
-	}
-	if (o < n && o + 4 <= size) {
-		memcpy(buf + o, "...", 3);
-		o += 3;
-	}
-	buf[o] = '\0';
-	return buf;
 }
 
 static char
@@ -417,7 +393,7 @@ take_username(struct ac *ac, const struct pacc__xml_node *n, char **user,
 		return rc;
 	if (*user == NULL) {
 		skip(ac, n, "username \"%s\" has an unknown or malformed "
-		    "placeholder", q(qb, sizeof(qb), t));
+		    "placeholder", pacc__quote(qb, sizeof(qb), t));
 		*ok = false;
 		return PACC_OK;
 	}
@@ -464,20 +440,20 @@ take_server(struct ac *ac, const struct pacc__xml_node *n, pacc_protocol p)
 		goto out;
 	if (h == NULL) {
 		skip(ac, n, "hostname \"%s\" has an unknown or malformed "
-		    "placeholder", q(qb, sizeof(qb), t));
+		    "placeholder", pacc__quote(qb, sizeof(qb), t));
 		goto out;
 	}
 	if ((rc = norm_host(&s.host, h)) != PACC_OK)
 		goto out;
 	if (s.host == NULL) {
 		skip(ac, n, "hostname \"%s\" is not a valid host name",
-		    q(qb, sizeof(qb), h));
+		    pacc__quote(qb, sizeof(qb), h));
 		goto out;
 	}
 	t = pacc__xml_child_text(n, "port");
 	if ((s.port = parse_port(t)) == 0) {
 		skip(ac, n, "port \"%s\" is not a number in 1..65535",
-		    q(qb, sizeof(qb), t ? t : ""));
+		    pacc__quote(qb, sizeof(qb), t ? t : ""));
 		goto out;
 	}
 	st = pacc__xml_child_text(n, "socketType");
@@ -489,7 +465,7 @@ take_server(struct ac *ac, const struct pacc__xml_node *n, pacc_protocol p)
 		s.tls = PACC_TLS_NONE;
 	else {
 		skip(ac, n, "socketType \"%s\" is not SSL, STARTTLS or plain",
-		    q(qb, sizeof(qb), st ? st : ""));
+		    pacc__quote(qb, sizeof(qb), st ? st : ""));
 		goto out;
 	}
 	if ((s.auth = auth_bits(n)) == 0) {
@@ -552,12 +528,12 @@ take_dav(struct ac *ac, const struct pacc__xml_node *n, pacc_protocol p)
 		goto out;
 	if (s.url == NULL) {
 		skip(ac, n, "URL \"%s\" has an unknown or malformed "
-		    "placeholder", q(qb, sizeof(qb), t));
+		    "placeholder", pacc__quote(qb, sizeof(qb), t));
 		goto out;
 	}
 	if (!pacc__https_url_valid(s.url)) {
 		skip(ac, n, "URL \"%s\" is not a valid https URL",
-		    q(qb, sizeof(qb), s.url));
+		    pacc__quote(qb, sizeof(qb), s.url));
 		goto out;
 	}
 	if ((s.auth = auth_bits(n)) == 0) {
@@ -760,7 +736,7 @@ pacc__autoconfig_parse(struct pacc__config **out, const unsigned char *xml,
 		goto out;
 	if (strcmp(root->name, "clientConfig") != 0) {
 		setwhy(why, whylen, "the root element is <%s>, not "
-		    "<clientConfig>", q(qb, sizeof(qb), root->name));
+		    "<clientConfig>", pacc__quote(qb, sizeof(qb), root->name));
 		rc = PACC_EFORMAT;
 		goto out;
 	}

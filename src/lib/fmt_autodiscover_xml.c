@@ -51,13 +51,13 @@
 #include "pacc/error.h"
 
 #include "alloc.h"
+#include "buf.h"
 #include "bounds.h"
 #include "fmt.h"
 #include "xml.h"
 
 #define AD_MAX_SERVERS 32
 #define HOST_MAX 253
-#define QUOTE_MAX 40 /* bytes of document text quoted in `why` */
 #define USER_MAX 256
 #define ERROR_MAX 200 /* bytes of a server's error text we keep */
 
@@ -117,27 +117,6 @@ skip(struct ad *ad, const struct pacc__xml_node *n, const char *fmt, ...)
 			    sizeof(ad->skip_why) - (size_t)k, fmt, ap);
 	}
 	va_end(ap);
-}
-
-/* Document text in a message: printable ASCII, at most 40 bytes. */
-static const char *
-q(char *buf, size_t size, const char *s)
-{
-	size_t n = strnlen(s, QUOTE_MAX + 1), o = 0;
-
-	for (size_t i = 0; i < n && i < QUOTE_MAX && o + 4 < size; i++) {
-		char c = s[i];
-
-		if (c < 0x20 || c == 0x7f) /* non-ASCII bytes are < 0 */
-			c = '?';
-		buf[o++] = c;
-	}
-	if (o < n && o + 4 <= size) {
-		memcpy(buf + o, "...", 3);
-		o += 3;
-	}
-	buf[o] = '\0';
-	return buf;
 }
 
 /*
@@ -350,7 +329,7 @@ take_protocol(struct ad *ad, const struct pacc__xml_node *n,
 		goto out;
 	if (s.host == NULL) {
 		skip(ad, n, "Server \"%s\" is not a valid host name",
-		    q(qb, sizeof(qb), t));
+		    pacc__quote(qb, sizeof(qb), t));
 		goto out;
 	}
 	t = pacc__xml_child_text(n, "Port");
@@ -358,7 +337,7 @@ take_protocol(struct ad *ad, const struct pacc__xml_node *n,
 		s.port = pacc__proto_default_port(p);
 	else if ((s.port = parse_port(t)) == 0) {
 		skip(ad, n, "Port \"%s\" is not a number in 1..65535",
-		    q(qb, sizeof(qb), t));
+		    pacc__quote(qb, sizeof(qb), t));
 		goto out;
 	}
 	enc = pacc__xml_child_text(n, "Encryption");
@@ -374,7 +353,7 @@ take_protocol(struct ad *ad, const struct pacc__xml_node *n,
 			s.tls = PACC_TLS_NONE;
 		else {
 			skip(ad, n, "Encryption \"%s\" is not None, SSL, TLS "
-			    "or Auto", q(qb, sizeof(qb), enc));
+			    "or Auto", pacc__quote(qb, sizeof(qb), enc));
 			goto out;
 		}
 	} else if (ssl == NULL || strcasecmp(ssl, "on") == 0) {
@@ -383,7 +362,7 @@ take_protocol(struct ad *ad, const struct pacc__xml_node *n,
 		s.tls = PACC_TLS_NONE;
 	} else {
 		skip(ad, n, "SSL \"%s\" is neither on nor off",
-		    q(qb, sizeof(qb), ssl));
+		    pacc__quote(qb, sizeof(qb), ssl));
 		goto out;
 	}
 	t = pacc__xml_child_text(n, "LoginName");
@@ -466,7 +445,7 @@ take_redirect_addr(struct pacc__autodiscover *out, const char *address,
 	rc = pacc__addr_parse(&a, t, w, sizeof(w));
 	if (rc == PACC_EADDRESS) {
 		setwhy(why, whylen, "the redirectAddr \"%s\" is not a valid "
-		    "address: %s", q(qb, sizeof(qb), t), w);
+		    "address: %s", pacc__quote(qb, sizeof(qb), t), w);
 		return PACC_EFORMAT;
 	}
 	if (rc != PACC_OK)
@@ -525,7 +504,7 @@ take_redirects(struct pacc__autodiscover *out,
 			if (!pacc__https_url_valid(t)) {
 				setwhy(why, whylen, "the redirectUrl \"%s\" is "
 				    "not a valid https URL",
-				    q(qb, sizeof(qb), t));
+				    pacc__quote(qb, sizeof(qb), t));
 				return PACC_EFORMAT;
 			}
 			out->redirect_url = pacc__strdup(t);
@@ -589,7 +568,7 @@ pacc__autodiscover_parse(struct pacc__autodiscover *out,
 	rc = PACC_EFORMAT;
 	if (strcmp(root->name, "Autodiscover") != 0) {
 		setwhy(why, whylen, "the root element is <%s>, not "
-		    "<Autodiscover>", q(qb, sizeof(qb), root->name));
+		    "<Autodiscover>", pacc__quote(qb, sizeof(qb), root->name));
 		goto out;
 	}
 	resp = pacc__xml_child(root, "Response");

@@ -51,12 +51,12 @@
 #include "pacc/error.h"
 
 #include "alloc.h"
+#include "buf.h"
 #include "bounds.h"
 #include "fmt.h"
 
 #define TITLE_MAX_CP 60
 #define HOST_MAX 253
-#define QUOTE_MAX 40 /* bytes of document text quoted in `why` */
 #define USER_MAX 256
 
 static void
@@ -72,27 +72,6 @@ setwhy(char *why, size_t whylen, const char *fmt, ...)
 	if (why != NULL && whylen > 0)
 		vsnprintf(why, whylen, fmt, ap);
 	va_end(ap);
-}
-
-/* Document text in a message: printable ASCII, at most 40 bytes. */
-static const char *
-q(char *buf, size_t size, const char *s)
-{
-	size_t n = strnlen(s, QUOTE_MAX + 1), o = 0;
-
-	for (size_t i = 0; i < n && i < QUOTE_MAX && o + 4 < size; i++) {
-		char c = s[i];
-
-		if (c < 0x20 || c == 0x7f) /* non-ASCII bytes are < 0 */
-			c = '?';
-		buf[o++] = c;
-	}
-	if (o < n && o + 4 <= size) {
-		memcpy(buf + o, "...", 3);
-		o += 3;
-	}
-	buf[o] = '\0';
-	return buf;
 }
 
 /* One code point of UTF-8 that jansson has validated. */
@@ -386,7 +365,7 @@ pacc__webfinger_parse(struct pacc__wf_link **links, size_t *nlinks,
 		else if (!subject_ok(root, want))
 			snprintf(note, sizeof(note), "; the JRD is about "
 			    "\"%s\", not the address asked for",
-			    q(qb, sizeof(qb), got));
+			    pacc__quote(qb, sizeof(qb), got));
 	}
 	setwhy(why, whylen, "ok%s%s%s", note,
 	    skipped ? "; skipped link(s) without a valid https href" : "",
@@ -522,7 +501,7 @@ take_wf_server(struct wf *wf, struct pacc__config *c, const json_t *o,
 		goto out;
 	} else {
 		skip(wf, "\"%s\" transport \"%s\" is not starttls or tls", key,
-		    q(qb, sizeof(qb), t ? t : "(not a string)"));
+		    pacc__quote(qb, sizeof(qb), t ? t : "(not a string)"));
 		goto out;
 	}
 	if (s.port == 0)
