@@ -12,22 +12,22 @@ extern "C" {
  * what stopped a call; findings about a domain are data in the result.
  * Values are fixed and never renumbered; new ones are appended.
  */
-#define PACC_STATUS_MAP(XX)                                                   \
-	XX(OK, 0, "ok", "success")                                                \
-	XX(EINVAL, 1, "invalid-argument", "invalid argument")                     \
-	XX(ENOMEM, 2, "out-of-memory", "out of memory")                           \
-	XX(EADDRESS, 3, "bad-address", "not a valid email address")               \
-	XX(EDNS, 4, "resolver-error", "DNS resolver failure")                     \
-	XX(ETIMEOUT, 5, "timeout", "deadline exceeded")                           \
-	XX(EHTTP, 6, "http-error", "HTTP transfer failure")                       \
-	XX(EFORMAT, 7, "bad-format", "malformed data")                            \
-	XX(ETOOBIG, 8, "too-large", "size limit exceeded")                        \
-	XX(EIO, 9, "io-error", "input/output error")                              \
-	XX(EINTERNAL, 10, "internal-error", "internal error")                     \
-	XX(ECANCELLED, 11, "cancelled", "operation cancelled")                    \
-	XX(ENOTFOUND, 12, "not-found", "not found")                               \
-	XX(ETRUST, 13, "trust-anchor", "cannot load DNSSEC trust anchor")         \
-	XX(ECAFILE, 14, "ca-file", "cannot load CA file")                         \
+#define PACC_STATUS_MAP(XX)                                                    \
+	XX(OK, 0, "ok", "success")                                             \
+	XX(EINVAL, 1, "invalid-argument", "invalid argument")                  \
+	XX(ENOMEM, 2, "out-of-memory", "out of memory")                        \
+	XX(EADDRESS, 3, "bad-address", "not a valid email address")            \
+	XX(EDNS, 4, "resolver-error", "DNS resolver failure")                  \
+	XX(ETIMEOUT, 5, "timeout", "deadline exceeded")                        \
+	XX(EHTTP, 6, "http-error", "HTTP transfer failure")                    \
+	XX(EFORMAT, 7, "bad-format", "malformed data")                         \
+	XX(ETOOBIG, 8, "too-large", "size limit exceeded")                     \
+	XX(EIO, 9, "io-error", "input/output error")                           \
+	XX(EINTERNAL, 10, "internal-error", "internal error")                  \
+	XX(ECANCELLED, 11, "cancelled", "operation cancelled")                 \
+	XX(ENOTFOUND, 12, "not-found", "not found")                            \
+	XX(ETRUST, 13, "trust-anchor", "cannot load DNSSEC trust anchor")      \
+	XX(ECAFILE, 14, "ca-file", "cannot load CA file")                      \
 	XX(EUNSUPPORTED, 15, "unsupported", "not supported")
 
 typedef enum pacc_status {

@@ -116,8 +116,10 @@ typedef struct pacc_discover_opts {
 	 */
 	const char *doh_url;
 } pacc_discover_opts;
-#define PACC_DISCOVER_OPTS_INIT                                               \
-	{ PACC_DISCOVER_OPTS_VERSION, 0, 0, 0, NULL, NULL, NULL }
+#define PACC_DISCOVER_OPTS_INIT                                                \
+	{                                                                      \
+		PACC_DISCOVER_OPTS_VERSION, 0, 0, 0, NULL, NULL, NULL          \
+	}
 
 /* Allow plain http:// where a mechanism permits it (flagged in results). */
 #define PACC_DISCOVER_INSECURE_HTTP 0x1u
@@ -127,8 +129,8 @@ typedef struct pacc_discover_opts {
  * pacc_ctx_process(), never from pacc_discover_start().  `res` is borrowed;
  * the discovery handle is released when the callback returns.
  */
-typedef void (*pacc_discover_cb)(pacc_discovery *d, const pacc_result *res,
-    void *ud);
+typedef void (
+    *pacc_discover_cb)(pacc_discovery *d, const pacc_result *res, void *ud);
 
 /*
  * Start discovering `address` (UTF-8).  A malformed address is not an error

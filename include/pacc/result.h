@@ -176,8 +176,7 @@ size_t pacc_result_crosscheck_questions(const pacc_result *res);
 /* The differences, for people: "A imap.example.com: resolver 192.0.2.1;
  * DoH 192.0.2.66" (the JSON has them record by record). */
 size_t pacc_result_crosscheck_difference_count(const pacc_result *res);
-const char *pacc_result_crosscheck_difference(const pacc_result *res,
-    size_t i);
+const char *pacc_result_crosscheck_difference(const pacc_result *res, size_t i);
 /* Why questions could not be compared: "TXT _ua-auto-config.example.com:
  * DoH: https://dns.example/dns-query answered HTTP 404". */
 size_t pacc_result_crosscheck_error_count(const pacc_result *res);
@@ -203,7 +202,7 @@ typedef struct pacc_changes pacc_changes;
 
 typedef enum pacc_change_decision {
 	PACC_CHANGES_UNCHANGED = 0,
-	PACC_CHANGES_ACCEPT = 1,	 /* authenticated: may be applied */
+	PACC_CHANGES_ACCEPT = 1,	/* authenticated: may be applied */
 	PACC_CHANGES_NEEDS_APPROVAL = 2 /* ask the user first */
 } pacc_change_decision;
 

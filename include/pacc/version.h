@@ -7,8 +7,8 @@
 #define PACC_VERSION_PATCH 0
 #define PACC_VERSION_STRING "0.1.0"
 /* One number that grows with every release: 0xMMmmpp. */
-#define PACC_VERSION_NUM                                                      \
-	((PACC_VERSION_MAJOR << 16) | (PACC_VERSION_MINOR << 8) |                 \
+#define PACC_VERSION_NUM                                                       \
+	((PACC_VERSION_MAJOR << 16) | (PACC_VERSION_MINOR << 8) |              \
 	    PACC_VERSION_PATCH)
 
 #ifdef __cplusplus

@@ -26,8 +26,7 @@
 #define DOMAIN_MAX 253 /* RFC 1035 §2.3.4, presentation form */
 #define URL_MAX 2048   /* far beyond any configuration URL */
 
-static void
-setwhy(char *why, size_t whylen, const char *fmt, ...)
+static void setwhy(char *why, size_t whylen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static void
@@ -182,8 +181,8 @@ idn_to_ascii(char **out, const char *udomain, char *why, size_t whylen)
 	 * disallowed ASCII ("a_b" -> "ab"); we check LDH on the result
 	 * instead, which is what STD3 rules mean.
 	 */
-	irc = idn2_to_ascii_8z(udomain, &a, IDN2_NONTRANSITIONAL |
-	    IDN2_NFC_INPUT);
+	irc = idn2_to_ascii_8z(udomain, &a,
+	    IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT);
 	if (irc != IDN2_OK) {
 		setwhy(why, whylen, "the domain is not a valid IDN: %s",
 		    idn2_strerror(irc));
@@ -220,7 +219,7 @@ parse_local(const unsigned char *s, size_t n, char *why, size_t whylen)
 
 	if (n > 0 && s[0] == '"') {
 		/* qtext / quoted-pair, UTF8-non-ascii in both (RFC 6532). */
-		for (i = 1; i < n && s[i] != '"'; ) {
+		for (i = 1; i < n && s[i] != '"';) {
 			size_t l;
 
 			cp = 0;
@@ -228,14 +227,16 @@ parse_local(const unsigned char *s, size_t n, char *why, size_t whylen)
 				break;
 			l = utf8_seq(s + i, n - i, &cp);
 			if (l == 0 || (is_control(cp) && cp != '\t')) {
-				setwhy(why, whylen, "the quoted local part "
+				setwhy(why, whylen,
+				    "the quoted local part "
 				    "holds a control character");
 				return 0;
 			}
 			i += l;
 		}
 		if (i >= n) {
-			setwhy(why, whylen, "the quoted local part is not "
+			setwhy(why, whylen,
+			    "the quoted local part is not "
 			    "closed");
 			return 0;
 		}
@@ -259,13 +260,18 @@ parse_local(const unsigned char *s, size_t n, char *why, size_t whylen)
 			if (l == 0 || (cp < 0x80 && !is_atext_ascii(s[i])) ||
 			    is_control(cp)) {
 				if (cp == '"' || cp == '\\' || cp == ' ')
-					setwhy(why, whylen, "the local part "
-					    "needs quotes for '%c'", (char)cp);
+					setwhy(why, whylen,
+					    "the local part "
+					    "needs quotes for '%c'",
+					    (char)cp);
 				else if (cp < 0x80 && !is_control(cp))
-					setwhy(why, whylen, "the local part "
-					    "cannot hold '%c'", (char)cp);
+					setwhy(why, whylen,
+					    "the local part "
+					    "cannot hold '%c'",
+					    (char)cp);
 				else
-					setwhy(why, whylen, "the local part "
+					setwhy(why, whylen,
+					    "the local part "
 					    "holds a control character");
 				return 0;
 			}
@@ -285,7 +291,8 @@ parse_local(const unsigned char *s, size_t n, char *why, size_t whylen)
 	}
 	return i;
 baddot:
-	setwhy(why, whylen, "the local part has a leading, trailing or "
+	setwhy(why, whylen,
+	    "the local part has a leading, trailing or "
 	    "double dot");
 	return 0;
 }
@@ -302,18 +309,20 @@ check_domain_text(const unsigned char *s, size_t n, char *why, size_t whylen)
 		return PACC_EADDRESS;
 	}
 	if (s[0] == '[') {
-		setwhy(why, whylen, "domain literals such as [192.0.2.1] are "
+		setwhy(why, whylen,
+		    "domain literals such as [192.0.2.1] are "
 		    "not supported: use the mail domain");
 		return PACC_EADDRESS;
 	}
-	for (size_t i = 0; i <= n; ) {
+	for (size_t i = 0; i <= n;) {
 		size_t l;
 
 		if (i == n || s[i] == '.') {
 			if (label == 0) {
-				setwhy(why, whylen, i == n && n > 0 ?
-				    "the domain ends with a dot" :
-				    "the domain has an empty label");
+				setwhy(why, whylen,
+				    i == n && n > 0
+					? "the domain ends with a dot"
+					: "the domain has an empty label");
 				return PACC_EADDRESS;
 			}
 			label = 0;
@@ -322,16 +331,21 @@ check_domain_text(const unsigned char *s, size_t n, char *why, size_t whylen)
 		}
 		cp = 0;
 		l = utf8_seq(s + i, n - i, &cp);
-		if (l == 0 || is_control(cp) || (cp < 0x80 &&
-		    !is_alpha(s[i]) && !is_digit(s[i]) && s[i] != '-')) {
+		if (l == 0 || is_control(cp) ||
+		    (cp < 0x80 && !is_alpha(s[i]) && !is_digit(s[i]) &&
+			s[i] != '-')) {
 			if (cp == '@')
-				setwhy(why, whylen, "more than one '@' outside "
+				setwhy(why, whylen,
+				    "more than one '@' outside "
 				    "quotes");
 			else if (l == 1 && !is_control(cp))
-				setwhy(why, whylen, "the domain cannot hold "
-				    "'%c'", (char)cp);
+				setwhy(why, whylen,
+				    "the domain cannot hold "
+				    "'%c'",
+				    (char)cp);
 			else
-				setwhy(why, whylen, "the domain holds a "
+				setwhy(why, whylen,
+				    "the domain holds a "
 				    "control character");
 			return PACC_EADDRESS;
 		}
@@ -380,7 +394,7 @@ pacc__addr_parse(struct pacc__addr *out, const char *input, char *why,
 		setwhy(why, whylen, "the address is empty");
 		return PACC_EADDRESS;
 	}
-	for (size_t i = 0; i < n; ) {
+	for (size_t i = 0; i < n;) {
 		unsigned long cp;
 		size_t l = utf8_seq(s + i, n - i, &cp);
 
@@ -423,19 +437,25 @@ pacc__addr_parse(struct pacc__addr *out, const char *input, char *why,
 		goto out;
 	}
 	if (!pacc__hostname_valid(adom)) {
-		setwhy(why, whylen, "the domain \"%s\" is not a valid host "
-		    "name", adom);
+		setwhy(why, whylen,
+		    "the domain \"%s\" is not a valid host "
+		    "name",
+		    adom);
 		goto out;
 	}
 	if (nlabels(adom) < 2) {
-		setwhy(why, whylen, "the domain \"%s\" has a single label: "
-		    "use the full mail domain", adom);
+		setwhy(why, whylen,
+		    "the domain \"%s\" has a single label: "
+		    "use the full mail domain",
+		    adom);
 		goto out;
 	}
 	rc = idn_to_unicode(&uni, adom);
 	if (rc == PACC_EADDRESS)
-		setwhy(why, whylen, "the domain \"%s\" holds an invalid "
-		    "A-label", adom);
+		setwhy(why, whylen,
+		    "the domain \"%s\" holds an invalid "
+		    "A-label",
+		    adom);
 	if (rc != PACC_OK)
 		goto out;
 	rc = PACC_ENOMEM;

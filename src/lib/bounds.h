@@ -6,23 +6,23 @@
 #ifndef PACC_BOUNDS_H
 #define PACC_BOUNDS_H
 
-#define PACC__MAX_DOC_BYTES (64 * 1024)	    /* PACC document */
-#define PACC__MAX_POLICY_BYTES (64 * 1024)  /* MTA-STS policy (RFC 8461) */
-#define PACC__MAX_MX_HOSTS 10		    /* best-preference MX hosts used */
-#define PACC__MAX_RRS 64		    /* RRs considered per answer */
-#define PACC__MAX_ADDRS 16		    /* addresses pinned per host */
+#define PACC__MAX_DOC_BYTES (64 * 1024)	   /* PACC document */
+#define PACC__MAX_POLICY_BYTES (64 * 1024) /* MTA-STS policy (RFC 8461) */
+#define PACC__MAX_MX_HOSTS 10		   /* best-preference MX hosts used */
+#define PACC__MAX_RRS 64		   /* RRs considered per answer */
+#define PACC__MAX_ADDRS 16		   /* addresses pinned per host */
 #define PACC__DEFAULT_TIMEOUT_MS 10000L
 #define PACC__MAX_TIMEOUT_MS (3600L * 1000L)
-#define PACC__MAX_INPUT_BYTES 1024	    /* an address as typed */
+#define PACC__MAX_INPUT_BYTES 1024 /* an address as typed */
 #define PACC__CONNECT_TIMEOUT_MS 5000L
-#define PACC__MAX_XML_BYTES (256 * 1024)   /* clientConfig, Autodiscover */
-#define PACC__PREFETCH_QUERIES 8	    /* DS/DNSKEY asked up front */
-#define PACC__MAX_REDIRECTS 10		    /* Autodiscover */
-#define PACC__MAX_WF_LINKS 8		    /* WebFinger accounts followed */
-#define PACC__MAX_XCHECK_QUESTIONS 32	    /* DNS cross-check over DoH */
-#define PACC__XCHECK_MIN_MS 1000L	    /* its budget: the time left, */
-#define PACC__XCHECK_MAX_MS 5000L	    /* clamped to [1 s, 5 s] */
-#define PACC__MAX_DNS_MESSAGE 65535	    /* a DoH answer (RFC 8484 §6) */
+#define PACC__MAX_XML_BYTES (256 * 1024) /* clientConfig, Autodiscover */
+#define PACC__PREFETCH_QUERIES 8	 /* DS/DNSKEY asked up front */
+#define PACC__MAX_REDIRECTS 10		 /* Autodiscover */
+#define PACC__MAX_WF_LINKS 8		 /* WebFinger accounts followed */
+#define PACC__MAX_XCHECK_QUESTIONS 32	 /* DNS cross-check over DoH */
+#define PACC__XCHECK_MIN_MS 1000L	 /* its budget: the time left, */
+#define PACC__XCHECK_MAX_MS 5000L	 /* clamped to [1 s, 5 s] */
+#define PACC__MAX_DNS_MESSAGE 65535	 /* a DoH answer (RFC 8484 §6) */
 #define PACC__DEFAULT_ISPDB_URL "https://autoconfig.thunderbird.net/v1.1/"
 
 #endif

@@ -29,8 +29,7 @@ struct pacc_changes {
 	size_t n;
 };
 
-static int
-add(struct pacc_changes *c, const char *kind, const char *fmt, ...)
+static int add(struct pacc_changes *c, const char *kind, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static int
 add(struct pacc_changes *c, const char *kind, const char *fmt, ...)
@@ -88,7 +87,7 @@ PACC__API int
 pacc_result_compare(pacc_changes **out, const pacc_result *now,
     const char *previous, size_t len)
 {
-	char (*oldk)[400] = NULL, (*newk)[400] = NULL;
+	char(*oldk)[400] = NULL, (*newk)[400] = NULL;
 	struct pacc_changes *c = NULL;
 	json_t *prev = NULL, *arr, *v;
 	size_t nold = 0, nnew = 0, i;
@@ -110,10 +109,10 @@ pacc_result_compare(pacc_changes **out, const pacc_result *now,
 	    (c = pacc__calloc(1, sizeof(*c))) == NULL)
 		goto out;
 	c->authenticated = now->outcome == PACC_RESULT_FOUND &&
-			   (now->mechanism == PACC_MECH_PACC ||
-			       now->mechanism == PACC_MECH_PACC_MX) &&
-			   now->integrity.digest == PACC_DIGEST_VERIFIED &&
-			   now->integrity.dnssec == PACC_DNSSEC_SECURE;
+	    (now->mechanism == PACC_MECH_PACC ||
+		now->mechanism == PACC_MECH_PACC_MX) &&
+	    now->integrity.digest == PACC_DIGEST_VERIFIED &&
+	    now->integrity.dnssec == PACC_DNSSEC_SECURE;
 	s = jget(prev, "status");
 	if (s && strcmp(s, pacc_outcome_name(now->outcome)) != 0 &&
 	    (rc = add(c, "status", "%s -> %s", s,
@@ -122,15 +121,15 @@ pacc_result_compare(pacc_changes **out, const pacc_result *now,
 	s = jget(prev, "mechanism");
 	if (now->mechanism >= 0 &&
 	    (s == NULL ||
-		strcmp(s, pacc_mechanism_name(
-			      (pacc_mechanism)now->mechanism)) != 0) &&
+		strcmp(s,
+		    pacc_mechanism_name((pacc_mechanism)now->mechanism)) !=
+		    0) &&
 	    (rc = add(c, "mechanism", "%s -> %s", s ? s : "none",
 		 pacc_mechanism_name((pacc_mechanism)now->mechanism))) !=
 		PACC_OK)
 		goto out;
 	arr = json_object_get(prev, "servers");
-	json_array_foreach(arr, i, v)
-	{
+	json_array_foreach (arr, i, v) {
 		json_t *port = json_object_get(v, "port");
 
 		if (nold == 64)
@@ -180,9 +179,9 @@ pacc_result_compare(pacc_changes **out, const pacc_result *now,
 			 now->cfg->provider_name ? now->cfg->provider_name
 						 : "none")) != PACC_OK)
 			goto out;
-	c->decision = c->n == 0	       ? PACC_CHANGES_UNCHANGED
-		      : c->authenticated ? PACC_CHANGES_ACCEPT
-					 : PACC_CHANGES_NEEDS_APPROVAL;
+	c->decision = c->n == 0 ? PACC_CHANGES_UNCHANGED
+	    : c->authenticated	? PACC_CHANGES_ACCEPT
+				: PACC_CHANGES_NEEDS_APPROVAL;
 	*out = c;
 	c = NULL;
 	rc = PACC_OK;

@@ -89,8 +89,7 @@ struct pacc__crosscheck {
 	pacc__crosscheck_cb cb;
 };
 
-static char *
-fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
+static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
 static char *
 fmt(const char *f, ...)
 {
@@ -189,8 +188,7 @@ rr_rdata_str(const ldns_rr *rr)
 		if (ldns_rdf_get_type(f) == LDNS_RDF_TYPE_DNAME)
 			ldns_dname2canonical(f);
 		if ((s = ldns_rdf2str(f)) == NULL ||
-		    pacc__buf_appendf(&b, "%s%s", i ? " " : "", s) !=
-			PACC_OK) {
+		    pacc__buf_appendf(&b, "%s%s", i ? " " : "", s) != PACC_OK) {
 			free(s); /* ldns allocates with malloc */
 			pacc__buf_free(&b);
 			return NULL;
@@ -262,12 +260,11 @@ is_literal(const char *h)
 	return inet_pton(AF_INET, h, b) == 1 || inet_pton(AF_INET6, h, b) == 1;
 }
 
-static struct xq *add_q(struct pacc__crosscheck *c, int type,
-    enum follow fl, const char *f, ...) __attribute__((format(printf, 4, 5)));
+static struct xq *add_q(struct pacc__crosscheck *c, int type, enum follow fl,
+    const char *f, ...) __attribute__((format(printf, 4, 5)));
 
 static struct xq *
-add_q(struct pacc__crosscheck *c, int type, enum follow fl, const char *f,
-    ...)
+add_q(struct pacc__crosscheck *c, int type, enum follow fl, const char *f, ...)
 {
 	char name[300];
 	struct xq *q;
@@ -284,8 +281,8 @@ add_q(struct pacc__crosscheck *c, int type, enum follow fl, const char *f,
 	for (int i = 0; i < n; i++)
 		if (name[i] >= 'A' && name[i] <= 'Z')
 			name[i] = (char)(name[i] - 'A' + 'a');
-	if (n == 0 || ((type == PACC__RR_A || type == PACC__RR_AAAA) &&
-			  is_literal(name)))
+	if (n == 0 ||
+	    ((type == PACC__RR_A || type == PACC__RR_AAAA) && is_literal(name)))
 		return NULL;
 	for (size_t i = 0; i < c->nq; i++)
 		if (c->q[i].type == type && strcmp(c->q[i].name, name) == 0)
@@ -355,10 +352,10 @@ srv_label(const struct pacc_server *s)
 static void
 derive_srv(struct pacc__crosscheck *c, const pacc_result *r)
 {
-	static const char *const all[] = {"_jmap._tcp", "_imaps._tcp",
+	static const char *const all[] = { "_jmap._tcp", "_imaps._tcp",
 		"_imap._tcp", "_pop3s._tcp", "_pop3._tcp", "_submissions._tcp",
 		"_submission._tcp", "_caldavs._tcp", "_carddavs._tcp",
-		"_sieve._tcp"};
+		"_sieve._tcp" };
 	const char *d = r->domain;
 
 	for (size_t i = 0; i < r->cfg->nservers; i++) {
@@ -484,7 +481,7 @@ res_answer(void *ud, int status, const struct pacc__dns_answer *a)
 		q->res_err = fmt("the resolver's answer is DNSSEC-bogus: %s",
 		    a->why ? a->why : "validation failed");
 	} else if (a->rcode != LDNS_RCODE_NOERROR &&
-		   a->rcode != LDNS_RCODE_NXDOMAIN) {
+	    a->rcode != LDNS_RCODE_NXDOMAIN) {
 		q->res_err = fmt("the resolver answered with rcode %d",
 		    a->rcode);
 	} else if (a->n >= PACC__MAX_RRS) {
@@ -498,10 +495,9 @@ res_answer(void *ud, int status, const struct pacc__dns_answer *a)
 			unsigned pref;
 			char *host = NULL;
 
-			if (rdset_push(&q->res, wire_rdata_str(q->type,
-						    a->data[i],
-						    (size_t)a->len[i])) !=
-			    PACC_OK) {
+			if (rdset_push(&q->res,
+				wire_rdata_str(q->type, a->data[i],
+				    (size_t)a->len[i])) != PACC_OK) {
 				q->res_err = fmt("out of memory");
 				break;
 			}
@@ -643,8 +639,7 @@ parse_doh(struct xq *q, const unsigned char *body, size_t len)
 	}
 	rc = (int)ldns_pkt_get_rcode(p);
 	if (rc != LDNS_RCODE_NOERROR && rc != LDNS_RCODE_NXDOMAIN) {
-		q->doh_err = fmt("DoH: the server answered %s",
-		    rcode_name(rc));
+		q->doh_err = fmt("DoH: the server answered %s", rcode_name(rc));
 		goto out;
 	}
 	take_answer(q, p, qname);
@@ -737,12 +732,12 @@ complete(struct xq *q)
 	q->complete = true;
 	pacc__log(c->ctx, PACC_LOG_DEBUG, "cross-check %s %s: %s",
 	    type_name(q->type), q->name,
-	    q->res_err	 ? q->res_err
-	    : q->doh_err ? q->doh_err
-	    : rdset_equal(&q->res, &q->doh) ? "same answer"
-					    : "DIFFERENT answers");
-	if (q->follow == F_PACCMX && q->res_err == NULL &&
-	    q->doh_err == NULL && rdset_equal(&q->res, &q->doh)) {
+	    q->res_err				? q->res_err
+		: q->doh_err			? q->doh_err
+		: rdset_equal(&q->res, &q->doh) ? "same answer"
+						: "DIFFERENT answers");
+	if (q->follow == F_PACCMX && q->res_err == NULL && q->doh_err == NULL &&
+	    rdset_equal(&q->res, &q->doh)) {
 		for (size_t k = 0; k < q->nmx; k++) {
 			struct xq *n = add_q(c, PACC__RR_SRV, F_NONE,
 			    "_paccmx._https.%s", q->mx[k]);
@@ -853,15 +848,16 @@ report_question(struct pacc__crosscheck *c, struct pacc__xcheck *x,
 			who = "the resolver nor the DoH server";
 		else if (q->res_done)
 			who = "the DoH server";
-		return add_error(x, fmt("%s %s: no answer from %s within the "
-					"cross-check's %ld ms",
-		    t, q->name, who, c->budget));
+		return add_error(x,
+		    fmt("%s %s: no answer from %s within the "
+			"cross-check's %ld ms",
+			t, q->name, who, c->budget));
 	}
-	if (q->res_err && add_error(x, fmt("%s %s: %s", t, q->name,
-					   q->res_err)) != PACC_OK)
+	if (q->res_err &&
+	    add_error(x, fmt("%s %s: %s", t, q->name, q->res_err)) != PACC_OK)
 		return PACC_ENOMEM;
-	if (q->doh_err && add_error(x, fmt("%s %s: %s", t, q->name,
-					   q->doh_err)) != PACC_OK)
+	if (q->doh_err &&
+	    add_error(x, fmt("%s %s: %s", t, q->name, q->doh_err)) != PACC_OK)
 		return PACC_ENOMEM;
 	if (q->res_err || q->doh_err || rdset_equal(&q->res, &q->doh))
 		return PACC_OK;
@@ -895,9 +891,10 @@ make_report(struct pacc__crosscheck *c)
 		if (report_question(c, x, &c->q[i]) != PACC_OK)
 			goto fail;
 	if (c->dropped &&
-	    add_error(x, fmt("%zu more questions than the limit of %d were "
-			     "not asked",
-		c->dropped, PACC__MAX_XCHECK_QUESTIONS)) != PACC_OK)
+	    add_error(x,
+		fmt("%zu more questions than the limit of %d were "
+		    "not asked",
+		    c->dropped, PACC__MAX_XCHECK_QUESTIONS)) != PACC_OK)
 		goto fail;
 	x->agree = x->ndiffs ? 0 : x->nerrors ? -1 : 1;
 	if (x->agree == 1)
@@ -966,8 +963,8 @@ on_timer(void *ud)
 }
 
 int
-pacc__crosscheck_start(struct pacc__crosscheck **out,
-    struct pacc_discovery *d, pacc__crosscheck_cb cb)
+pacc__crosscheck_start(struct pacc__crosscheck **out, struct pacc_discovery *d,
+    pacc__crosscheck_cb cb)
 {
 	struct pacc__crosscheck *c;
 	long long left;
@@ -985,9 +982,9 @@ pacc__crosscheck_start(struct pacc__crosscheck **out,
 	c->cb = cb;
 	/* its own budget: the time left, at least 1 s, at most 5 s */
 	left = d->deadline.deadline - pacc__now_ms();
-	c->budget = left < PACC__XCHECK_MIN_MS	 ? PACC__XCHECK_MIN_MS
-		    : left > PACC__XCHECK_MAX_MS ? PACC__XCHECK_MAX_MS
-						 : (long)left;
+	c->budget = left < PACC__XCHECK_MIN_MS ? PACC__XCHECK_MIN_MS
+	    : left > PACC__XCHECK_MAX_MS       ? PACC__XCHECK_MAX_MS
+					       : (long)left;
 	c->deadline = pacc__now_ms() + c->budget;
 	pacc__timer_init(&c->timer, on_timer, c);
 	pacc__timer_arm(c->ctx, &c->timer, c->budget);
@@ -1103,8 +1100,7 @@ pacc__xcheck_json(const struct pacc__xcheck *x)
 {
 	json_t *o = json_object(), *arr, *e;
 
-	if (o == NULL ||
-	    jset(o, "doh", json_string(x->doh)) ||
+	if (o == NULL || jset(o, "doh", json_string(x->doh)) ||
 	    jset(o, "questions", json_integer((json_int_t)x->questions)) ||
 	    jset(o, "agree",
 		x->agree < 0 ? json_null() : json_boolean(x->agree == 1)) ||
@@ -1160,8 +1156,8 @@ PACC__API const char *
 pacc_result_crosscheck_difference(const pacc_result *res, size_t i)
 {
 	return res && res->xcheck && i < res->xcheck->ndiffs
-		   ? res->xcheck->diffs[i].text
-		   : NULL;
+	    ? res->xcheck->diffs[i].text
+	    : NULL;
 }
 
 PACC__API size_t
@@ -1174,6 +1170,6 @@ PACC__API const char *
 pacc_result_crosscheck_error(const pacc_result *res, size_t i)
 {
 	return res && res->xcheck && i < res->xcheck->nerrors
-		   ? res->xcheck->errors[i]
-		   : NULL;
+	    ? res->xcheck->errors[i]
+	    : NULL;
 }

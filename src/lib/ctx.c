@@ -85,7 +85,7 @@ resolver_valid(const char *addr)
 		return true;
 	port = strtol(at + 1, &end, 10);
 	return at[1] >= '0' && at[1] <= '9' && *end == '\0' && port > 0 &&
-	       port < 65536;
+	    port < 65536;
 }
 
 PACC__API int

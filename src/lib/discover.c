@@ -201,8 +201,8 @@ build_confirm(pacc_result *r, const struct pacc_discovery *d,
 	/* the issuer is a host the user talks to (and types secrets into) */
 	if ((rc = add_confirm_url(r, r->cfg->oauth_issuer)) != PACC_OK)
 		return rc;
-	for (size_t i = 0; m && r->outcome == PACC_RESULT_FOUND &&
-			   i < m->nconfirm_extra; i++)
+	for (size_t i = 0;
+	     m && r->outcome == PACC_RESULT_FOUND && i < m->nconfirm_extra; i++)
 		if ((rc = add_confirm(r, m->confirm_extra[i])) != PACC_OK)
 			return rc;
 	r->confirm_required = true;
@@ -253,10 +253,10 @@ build_result(struct pacc_discovery *d, pacc_outcome outcome,
 		goto fail;
 	if ((r->address = pacc__utf8_sanitize(d->input)) == NULL)
 		goto fail;
-	if (d->addr.domain && ((r->domain = pacc__strdup(d->addr.domain)) ==
-				      NULL ||
-				  (r->domain_unicode = pacc__strdup(
-				       d->addr.domain_unicode)) == NULL))
+	if (d->addr.domain &&
+	    ((r->domain = pacc__strdup(d->addr.domain)) == NULL ||
+		(r->domain_unicode = pacc__strdup(d->addr.domain_unicode)) ==
+		    NULL))
 		goto fail;
 
 	if (decider) {
@@ -290,8 +290,7 @@ build_result(struct pacc_discovery *d, pacc_outcome outcome,
 		goto fail;
 	if (decider == NULL && outcome == PACC_RESULT_NOT_FOUND &&
 	    d->mechs[PACC_MECH_PACC].state == PACC__M_DONE &&
-	    integrity_from(&r->integrity, &d->mechs[PACC_MECH_PACC]) !=
-		PACC_OK)
+	    integrity_from(&r->integrity, &d->mechs[PACC_MECH_PACC]) != PACC_OK)
 		goto fail;
 	if ((rc = build_confirm(r, d, decider)) != PACC_OK)
 		goto fail;
@@ -320,8 +319,7 @@ build_result(struct pacc_discovery *d, pacc_outcome outcome,
 	for (int i = 0; i < PACC_MECH__COUNT; i++)
 		if (d->mechs[i].cfg && d->mechs[i].outcome == PACC_ATTEMPT_OK)
 			ncand += 1 + d->mechs[i].nmore;
-	r->candidates = pacc__calloc(ncand ? ncand : 1,
-	    sizeof(*r->candidates));
+	r->candidates = pacc__calloc(ncand ? ncand : 1, sizeof(*r->candidates));
 	if (r->candidates == NULL)
 		goto fail;
 	for (int i = 0; i < PACC_MECH__COUNT; i++) {
@@ -434,7 +432,7 @@ crosschecked(struct pacc_discovery *d, struct pacc__xcheck *x)
 		rebuild(d, PACC_RESULT_ERROR, NULL, PACC_ENOMEM,
 		    "out of memory during the DNS cross-check");
 	} else if (pacc__xcheck_disagrees(x) && d->result &&
-		   d->result->outcome == PACC_RESULT_FOUND) {
+	    d->result->outcome == PACC_RESULT_FOUND) {
 		rebuild(d, PACC_RESULT_INTEGRITY_FAILURE, d->decider, PACC_OK,
 		    pacc__xcheck_summary(x));
 	} else if (pacc__xcheck_disagrees(x) && d->result) {
@@ -617,8 +615,8 @@ prefetch_chain(struct pacc_discovery *d)
 			prefetched, &d->prefetch[k]) == PACC_OK)
 			k++;
 		if (pacc__dns_query(&d->prefetch[k], d->ctx, name,
-			48 /* DNSKEY */, prefetched, &d->prefetch[k]) ==
-		    PACC_OK)
+			48 /* DNSKEY */, prefetched,
+			&d->prefetch[k]) == PACC_OK)
 			k++;
 		name = strchr(name, '.');
 		if (name)
@@ -689,15 +687,15 @@ pacc_discover_start(pacc_discovery **out, pacc_ctx *ctx, const char *address,
 		return PACC_EINVAL;
 	if (opts && (opts->version < 1 || opts->version > 2))
 		return PACC_EINVAL;
-	doh = opts && opts->version >= 2 && opts->doh_url &&
-		      opts->doh_url[0]
-		  ? opts->doh_url
-		  : NULL;
+	doh = opts && opts->version >= 2 && opts->doh_url && opts->doh_url[0]
+	    ? opts->doh_url
+	    : NULL;
 	/* the fetcher takes https only; it resolves and pins the host */
-	if (doh && (strncasecmp(doh, "https://", 8) != 0 ||
-		       strnlen(doh, PACC__MAX_INPUT_BYTES + 1) >
-			   PACC__MAX_INPUT_BYTES ||
-		       strpbrk(doh, " \t\r\n") != NULL))
+	if (doh &&
+	    (strncasecmp(doh, "https://", 8) != 0 ||
+		strnlen(doh, PACC__MAX_INPUT_BYTES + 1) >
+		    PACC__MAX_INPUT_BYTES ||
+		strpbrk(doh, " \t\r\n") != NULL))
 		return PACC_EINVAL;
 	d = pacc__calloc(1, sizeof(*d));
 	if (d == NULL)
@@ -718,8 +716,8 @@ pacc_discover_start(pacc_discovery **out, pacc_ctx *ctx, const char *address,
 	/* Thunderbird's public ISPDB unless the caller names another, or ""
 	 * for none */
 	d->ispdb_url = pacc__strdup(opts && opts->ispdb_url
-					? opts->ispdb_url
-					: PACC__DEFAULT_ISPDB_URL);
+		? opts->ispdb_url
+		: PACC__DEFAULT_ISPDB_URL);
 	if (d->ispdb_url == NULL ||
 	    (doh && (d->doh_url = pacc__strdup(doh)) == NULL)) {
 		pacc__free(d->ispdb_url);
@@ -730,8 +728,8 @@ pacc_discover_start(pacc_discovery **out, pacc_ctx *ctx, const char *address,
 	d->t0 = pacc__now_ms();
 	pacc__timer_init(&d->deadline, on_deadline, d);
 	pacc__timer_init(&d->deliver, deliver, d);
-	d->input = pacc__strndup(address, strnlen(address,
-	    PACC__MAX_INPUT_BYTES + 1));
+	d->input = pacc__strndup(address,
+	    strnlen(address, PACC__MAX_INPUT_BYTES + 1));
 	if (d->input == NULL) {
 		pacc__free(d->ispdb_dir);
 		pacc__free(d->ispdb_url);
@@ -805,7 +803,7 @@ PACC__API int
 pacc_discover_sync(pacc_result **out, pacc_ctx *ctx, const char *address,
     const pacc_discover_opts *opts)
 {
-	struct sync_state st = {NULL, false, PACC_OK};
+	struct sync_state st = { NULL, false, PACC_OK };
 	struct pollfd *fds = NULL, *nf;
 	size_t cap = 0, n;
 	int timeout, rc;

@@ -381,8 +381,8 @@ dns_readable(void *ud, int fd, int revents)
 	while ((q = dns->done) != NULL) {
 		dns->done = q->dnext;
 		q->dnext = NULL;
-		if (!q->is_check && (dns->state == DNS_CHECKING ||
-					dns->state == DNS_SWITCH)) {
+		if (!q->is_check &&
+		    (dns->state == DNS_CHECKING || dns->state == DNS_SWITCH)) {
 			/* sent speculatively, before the start-up check
 			 * answered: hold until it does (saves one RTT) */
 			q->dnext = dns->held;
@@ -527,8 +527,8 @@ pacc__dns_failure(pacc_ctx *ctx)
 bool
 pacc__dns_checking(pacc_ctx *ctx)
 {
-	return ctx->dns && (ctx->dns->state == DNS_CHECKING ||
-			       ctx->dns->state == DNS_SWITCH);
+	return ctx->dns &&
+	    (ctx->dns->state == DNS_CHECKING || ctx->dns->state == DNS_SWITCH);
 }
 
 void

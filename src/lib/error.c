@@ -5,8 +5,8 @@ PACC__API const char *
 pacc_strerror(int status)
 {
 	switch (status) {
-#define PACC__XX(name, val, id, msg)                                          \
-	case val:                                                             \
+#define PACC__XX(name, val, id, msg)                                           \
+	case val:                                                              \
 		return msg;
 		PACC_STATUS_MAP(PACC__XX)
 #undef PACC__XX
@@ -18,8 +18,8 @@ PACC__API const char *
 pacc_status_name(int status)
 {
 	switch (status) {
-#define PACC__XX(name, val, id, msg)                                          \
-	case val:                                                             \
+#define PACC__XX(name, val, id, msg)                                           \
+	case val:                                                              \
 		return id;
 		PACC_STATUS_MAP(PACC__XX)
 #undef PACC__XX

@@ -86,8 +86,7 @@ struct ac {
 	struct pacc__config *c;
 };
 
-static void
-setwhy(char *why, size_t whylen, const char *fmt, ...)
+static void setwhy(char *why, size_t whylen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static void
@@ -101,9 +100,8 @@ setwhy(char *why, size_t whylen, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void
-skip(struct ac *ac, const struct pacc__xml_node *n, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+static void skip(struct ac *ac, const struct pacc__xml_node *n, const char *fmt,
+    ...) __attribute__((format(printf, 3, 4)));
 
 /* Counts a skipped entry; the first one's reason is kept for `why`. */
 static void
@@ -251,9 +249,9 @@ expand(const struct ac *ac, const char *t, bool url, char *dst, size_t *len)
 		const char *name;
 		size_t len;
 	} ph[] = {
-		{"%EMAILADDRESS%", 14},
-		{"%EMAILLOCALPART%", 16},
-		{"%EMAILDOMAIN%", 13},
+		{ "%EMAILADDRESS%", 14 },
+		{ "%EMAILLOCALPART%", 16 },
+		{ "%EMAILDOMAIN%", 13 },
 	};
 	size_t o = 0;
 
@@ -332,9 +330,9 @@ parse_port(const char *s)
 static unsigned
 auth_bits(const struct pacc__xml_node *n)
 {
-	static const char *const pw[] = {"password-cleartext",
-	    "password-encrypted", "plain", "secure", "http-basic",
-	    "http-digest"};
+	static const char *const pw[] = { "password-cleartext",
+		"password-encrypted", "plain", "secure", "http-basic",
+		"http-digest" };
 	const struct pacc__xml_node *a;
 	unsigned bits = 0;
 
@@ -350,7 +348,7 @@ auth_bits(const struct pacc__xml_node *n)
 				bits |= PACC_AUTH_PASSWORD;
 		if (sys != NULL && strcasecmp(sys, "http") == 0 &&
 		    (strcasecmp(t, "basic") == 0 ||
-		    strcasecmp(t, "digest") == 0))
+			strcasecmp(t, "digest") == 0))
 			bits |= PACC_AUTH_PASSWORD;
 	}
 	return bits;
@@ -392,14 +390,18 @@ take_username(struct ac *ac, const struct pacc__xml_node *n, char **user,
 	if ((rc = subst(ac, user, t, false)) != PACC_OK)
 		return rc;
 	if (*user == NULL) {
-		skip(ac, n, "username \"%s\" has an unknown or malformed "
-		    "placeholder", pacc__quote(qb, sizeof(qb), t));
+		skip(ac, n,
+		    "username \"%s\" has an unknown or malformed "
+		    "placeholder",
+		    pacc__quote(qb, sizeof(qb), t));
 		*ok = false;
 		return PACC_OK;
 	}
 	if (!username_ok(*user)) {
-		skip(ac, n, "username is longer than %d bytes or holds "
-		    "control characters", USER_MAX);
+		skip(ac, n,
+		    "username is longer than %d bytes or holds "
+		    "control characters",
+		    USER_MAX);
 		*ok = false;
 	} else if (**user != '\0' && strcmp(*user, ac->address) != 0) {
 		return PACC_OK;
@@ -439,8 +441,10 @@ take_server(struct ac *ac, const struct pacc__xml_node *n, pacc_protocol p)
 	if ((rc = subst(ac, &h, t, false)) != PACC_OK)
 		goto out;
 	if (h == NULL) {
-		skip(ac, n, "hostname \"%s\" has an unknown or malformed "
-		    "placeholder", pacc__quote(qb, sizeof(qb), t));
+		skip(ac, n,
+		    "hostname \"%s\" has an unknown or malformed "
+		    "placeholder",
+		    pacc__quote(qb, sizeof(qb), t));
 		goto out;
 	}
 	if ((rc = norm_host(&s.host, h)) != PACC_OK)
@@ -488,8 +492,7 @@ take_server(struct ac *ac, const struct pacc__xml_node *n, pacc_protocol p)
 		skip(ac, n, "uses socketType plain (no TLS)");
 		goto out;
 	}
-	if (!outgoing && ac->first_in < 0 &&
-	    ac->c->nservers < AC_MAX_SERVERS)
+	if (!outgoing && ac->first_in < 0 && ac->c->nservers < AC_MAX_SERVERS)
 		ac->first_in = (long)ac->c->nservers;
 	rc = add(ac, &s);
 out:
@@ -527,8 +530,10 @@ take_dav(struct ac *ac, const struct pacc__xml_node *n, pacc_protocol p)
 	if ((rc = subst(ac, &s.url, t, true)) != PACC_OK)
 		goto out;
 	if (s.url == NULL) {
-		skip(ac, n, "URL \"%s\" has an unknown or malformed "
-		    "placeholder", pacc__quote(qb, sizeof(qb), t));
+		skip(ac, n,
+		    "URL \"%s\" has an unknown or malformed "
+		    "placeholder",
+		    pacc__quote(qb, sizeof(qb), t));
 		goto out;
 	}
 	if (!pacc__https_url_valid(s.url)) {
@@ -585,8 +590,8 @@ walk_servers(struct ac *ac, const struct pacc__xml_node *root,
 		const char *elem;
 		pacc_protocol proto;
 	} dav[] = {
-		{"calendar", PACC_PROTO_CALDAV},
-		{"addressBook", PACC_PROTO_CARDDAV},
+		{ "calendar", PACC_PROTO_CALDAV },
+		{ "addressBook", PACC_PROTO_CARDDAV },
 	};
 	const unsigned imap = 1u << PACC_PROTO_IMAP;
 	const unsigned pop = 1u << PACC_PROTO_POP3;
@@ -624,7 +629,7 @@ walk_servers(struct ac *ac, const struct pacc__xml_node *root,
 			return rc;
 	}
 	for (size_t i = 0; i < sizeof(dav) / sizeof(dav[0]); i++) {
-		const struct pacc__xml_node *parent[] = {ep, root};
+		const struct pacc__xml_node *parent[] = { ep, root };
 
 		for (size_t k = 0; k < 2; k++)
 			for (n = pacc__xml_child(parent[k], dav[i].elem);
@@ -675,14 +680,14 @@ take_provider(struct pacc__config *c, const struct pacc__xml_node *root,
 	const char *issuer;
 	int rc;
 
-	rc = take_text(&c->provider_name, pacc__xml_child_text(ep,
-	    "displayName"), NAME_MAX_CP);
+	rc = take_text(&c->provider_name,
+	    pacc__xml_child_text(ep, "displayName"), NAME_MAX_CP);
 	if (rc == PACC_OK)
-		rc = take_text(&c->provider_short, pacc__xml_child_text(ep,
-		    "displayShortName"), SHORT_MAX_CP);
+		rc = take_text(&c->provider_short,
+		    pacc__xml_child_text(ep, "displayShortName"), SHORT_MAX_CP);
 	if (rc == PACC_OK)
-		rc = take_text(&c->provider_short, pacc__xml_child_text(ep,
-		    "displayNameShort"), SHORT_MAX_CP);
+		rc = take_text(&c->provider_short,
+		    pacc__xml_child_text(ep, "displayNameShort"), SHORT_MAX_CP);
 	if (rc != PACC_OK)
 		return rc;
 	for (n = pacc__xml_child(ep, "documentation"); n != NULL;
@@ -735,8 +740,10 @@ pacc__autoconfig_parse(struct pacc__config **out, const unsigned char *xml,
 	if (rc != PACC_OK)
 		goto out;
 	if (strcmp(root->name, "clientConfig") != 0) {
-		setwhy(why, whylen, "the root element is <%s>, not "
-		    "<clientConfig>", pacc__quote(qb, sizeof(qb), root->name));
+		setwhy(why, whylen,
+		    "the root element is <%s>, not "
+		    "<clientConfig>",
+		    pacc__quote(qb, sizeof(qb), root->name));
 		rc = PACC_EFORMAT;
 		goto out;
 	}
@@ -754,7 +761,8 @@ pacc__autoconfig_parse(struct pacc__config **out, const unsigned char *xml,
 		*nplain = ac.nplain;
 	if (ac.c->nservers == 0) {
 		if (ac.nplain > 0 && ac.nplain == ac.skipped)
-			setwhy(why, whylen, "no usable server: %s%zu "
+			setwhy(why, whylen,
+			    "no usable server: %s%zu "
 			    "entr%s use%s socketType plain (no TLS)",
 			    ac.nplain > 1 ? "all " : "", ac.nplain,
 			    ac.nplain > 1 ? "ies" : "y",
@@ -763,10 +771,12 @@ pacc__autoconfig_parse(struct pacc__config **out, const unsigned char *xml,
 			setwhy(why, whylen, "no usable server: %s%s",
 			    ac.skip_why, ac.skipped > 1 ? " (and more)" : "");
 		else if (ac.ignored > 0)
-			setwhy(why, whylen, "no usable server: only server "
+			setwhy(why, whylen,
+			    "no usable server: only server "
 			    "types pacc does not use (such as exchange)");
 		else
-			setwhy(why, whylen, "no usable server: the document "
+			setwhy(why, whylen,
+			    "no usable server: the document "
 			    "lists no incoming or outgoing server");
 		rc = PACC_EFORMAT;
 		goto out;
@@ -774,8 +784,10 @@ pacc__autoconfig_parse(struct pacc__config **out, const unsigned char *xml,
 	if ((rc = take_provider(ac.c, root, ep)) != PACC_OK)
 		goto out;
 	if (ac.skipped > 0)
-		setwhy(why, whylen, "ok; skipped %zu unusable server(s), "
-		    "first: %s", ac.skipped, ac.skip_why);
+		setwhy(why, whylen,
+		    "ok; skipped %zu unusable server(s), "
+		    "first: %s",
+		    ac.skipped, ac.skip_why);
 	else if (ac.truncated)
 		setwhy(why, whylen, "ok; kept the first %d servers only",
 		    AC_MAX_SERVERS);

@@ -83,8 +83,7 @@ struct ad {
 	char skip_why[200];
 };
 
-static void
-setwhy(char *why, size_t whylen, const char *fmt, ...)
+static void setwhy(char *why, size_t whylen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static void
@@ -98,9 +97,8 @@ setwhy(char *why, size_t whylen, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void
-skip(struct ad *ad, const struct pacc__xml_node *n, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+static void skip(struct ad *ad, const struct pacc__xml_node *n, const char *fmt,
+    ...) __attribute__((format(printf, 3, 4)));
 
 static void
 skip(struct ad *ad, const struct pacc__xml_node *n, const char *fmt, ...)
@@ -204,17 +202,22 @@ pacc__autodiscover_request(char **out, size_t *len, const char *address)
 		return PACC_EINVAL;
 	n = sizeof(req_head) - 1 + sizeof(req_tail) - 1;
 	for (const char *p = address; *p; p++)
-		n += *p == '&' ? 5 : *p == '<' || *p == '>' ? 4 :
-		    *p == '"' || *p == '\'' ? 6 : 1;
+		n += *p == '&'		      ? 5
+		    : *p == '<' || *p == '>'  ? 4
+		    : *p == '"' || *p == '\'' ? 6
+					      : 1;
 	b = pacc__malloc(n + 1);
 	if (b == NULL)
 		return PACC_ENOMEM;
 	memcpy(b, req_head, sizeof(req_head) - 1);
 	o = sizeof(req_head) - 1;
 	for (const char *p = address; *p; p++) {
-		const char *e = *p == '&' ? "&amp;" : *p == '<' ? "&lt;" :
-		    *p == '>' ? "&gt;" : *p == '"' ? "&quot;" :
-		    *p == '\'' ? "&apos;" : NULL;
+		const char *e = *p == '&' ? "&amp;"
+		    : *p == '<'		  ? "&lt;"
+		    : *p == '>'		  ? "&gt;"
+		    : *p == '"'		  ? "&quot;"
+		    : *p == '\''	  ? "&apos;"
+					  : NULL;
 
 		if (e == NULL) {
 			b[o++] = *p;
@@ -309,8 +312,7 @@ proto_of(const struct pacc__xml_node *n)
 }
 
 static int
-take_protocol(struct ad *ad, const struct pacc__xml_node *n,
-    pacc_protocol p)
+take_protocol(struct ad *ad, const struct pacc__xml_node *n, pacc_protocol p)
 {
 	struct pacc_server s;
 	const char *t, *enc, *ssl;
@@ -352,8 +354,10 @@ take_protocol(struct ad *ad, const struct pacc__xml_node *n,
 		else if (strcasecmp(enc, "None") == 0)
 			s.tls = PACC_TLS_NONE;
 		else {
-			skip(ad, n, "Encryption \"%s\" is not None, SSL, TLS "
-			    "or Auto", pacc__quote(qb, sizeof(qb), enc));
+			skip(ad, n,
+			    "Encryption \"%s\" is not None, SSL, TLS "
+			    "or Auto",
+			    pacc__quote(qb, sizeof(qb), enc));
 			goto out;
 		}
 	} else if (ssl == NULL || strcasecmp(ssl, "on") == 0) {
@@ -367,8 +371,10 @@ take_protocol(struct ad *ad, const struct pacc__xml_node *n,
 	}
 	t = pacc__xml_child_text(n, "LoginName");
 	if (t != NULL && !text_ok(t, USER_MAX)) {
-		skip(ad, n, "LoginName is longer than %d bytes or holds "
-		    "control characters", USER_MAX);
+		skip(ad, n,
+		    "LoginName is longer than %d bytes or holds "
+		    "control characters",
+		    USER_MAX);
 		goto out;
 	}
 	if (s.tls == PACC_TLS_NONE) {
@@ -409,7 +415,7 @@ walk(struct ad *ad, const struct pacc__xml_node *resp, unsigned mask)
 			p = proto_of(n);
 			if (p >= 0 && (mask & 1u << p) &&
 			    (rc = take_protocol(ad, n, (pacc_protocol)p)) !=
-			    PACC_OK)
+				PACC_OK)
 				return rc;
 		}
 	}
@@ -444,8 +450,10 @@ take_redirect_addr(struct pacc__autodiscover *out, const char *address,
 	memset(&self, 0, sizeof(self));
 	rc = pacc__addr_parse(&a, t, w, sizeof(w));
 	if (rc == PACC_EADDRESS) {
-		setwhy(why, whylen, "the redirectAddr \"%s\" is not a valid "
-		    "address: %s", pacc__quote(qb, sizeof(qb), t), w);
+		setwhy(why, whylen,
+		    "the redirectAddr \"%s\" is not a valid "
+		    "address: %s",
+		    pacc__quote(qb, sizeof(qb), t), w);
 		return PACC_EFORMAT;
 	}
 	if (rc != PACC_OK)
@@ -454,7 +462,8 @@ take_redirect_addr(struct pacc__autodiscover *out, const char *address,
 	if (rc == PACC_ENOMEM)
 		goto out;
 	if (strcmp(a.address, rc == PACC_OK ? self.address : address) == 0) {
-		setwhy(why, whylen, "the redirectAddr is the address asked "
+		setwhy(why, whylen,
+		    "the redirectAddr is the address asked "
 		    "for (a redirect loop)");
 		rc = PACC_EFORMAT;
 		goto out;
@@ -487,22 +496,24 @@ take_redirects(struct pacc__autodiscover *out,
 		if (strcasecmp(action, "redirectAddr") == 0) {
 			t = pacc__xml_child_text(acct, "RedirectAddr");
 			if (t == NULL || *t == '\0') {
-				setwhy(why, whylen, "Action redirectAddr "
+				setwhy(why, whylen,
+				    "Action redirectAddr "
 				    "without a RedirectAddr");
 				return PACC_EFORMAT;
 			}
-			return take_redirect_addr(out, address, t, why,
-			    whylen);
+			return take_redirect_addr(out, address, t, why, whylen);
 		}
 		if (strcasecmp(action, "redirectUrl") == 0) {
 			t = pacc__xml_child_text(acct, "RedirectUrl");
 			if (t == NULL || *t == '\0') {
-				setwhy(why, whylen, "Action redirectUrl "
+				setwhy(why, whylen,
+				    "Action redirectUrl "
 				    "without a RedirectUrl");
 				return PACC_EFORMAT;
 			}
 			if (!pacc__https_url_valid(t)) {
-				setwhy(why, whylen, "the redirectUrl \"%s\" is "
+				setwhy(why, whylen,
+				    "the redirectUrl \"%s\" is "
 				    "not a valid https URL",
 				    pacc__quote(qb, sizeof(qb), t));
 				return PACC_EFORMAT;
@@ -523,8 +534,8 @@ take_error(struct pacc__autodiscover *out, const struct pacc__xml_node *resp)
 	char buf[ERROR_MAX + 40];
 
 	e = pacc__xml_child(resp, "Error");
-	for (acct = pacc__xml_child(resp, "Account"); e == NULL &&
-	     acct != NULL; acct = pacc__xml_next(acct, "Account"))
+	for (acct = pacc__xml_child(resp, "Account"); e == NULL && acct != NULL;
+	     acct = pacc__xml_next(acct, "Account"))
 		e = pacc__xml_child(acct, "Error");
 	if (e == NULL)
 		return PACC_OK;
@@ -567,8 +578,10 @@ pacc__autodiscover_parse(struct pacc__autodiscover *out,
 		goto out;
 	rc = PACC_EFORMAT;
 	if (strcmp(root->name, "Autodiscover") != 0) {
-		setwhy(why, whylen, "the root element is <%s>, not "
-		    "<Autodiscover>", pacc__quote(qb, sizeof(qb), root->name));
+		setwhy(why, whylen,
+		    "the root element is <%s>, not "
+		    "<Autodiscover>",
+		    pacc__quote(qb, sizeof(qb), root->name));
 		goto out;
 	}
 	resp = pacc__xml_child(root, "Response");
@@ -597,15 +610,18 @@ pacc__autodiscover_parse(struct pacc__autodiscover *out,
 	if (out->cfg == NULL && out->redirect_addr == NULL &&
 	    out->redirect_url == NULL) {
 		if (out->error != NULL) {
-			setwhy(why, whylen, "the server answered with an "
-			    "Autodiscover error: %s", out->error);
+			setwhy(why, whylen,
+			    "the server answered with an "
+			    "Autodiscover error: %s",
+			    out->error);
 			rc = PACC_ENOTFOUND;
 		} else if (ad.skipped > 0) {
 			setwhy(why, whylen, "no usable server: %s%s",
 			    ad.skip_why, ad.skipped > 1 ? " (and more)" : "");
 			rc = PACC_EFORMAT;
 		} else {
-			setwhy(why, whylen, "no usable server: the response "
+			setwhy(why, whylen,
+			    "no usable server: the response "
 			    "has no IMAP, POP3 or SMTP settings and no "
 			    "redirect");
 			rc = PACC_EFORMAT;
@@ -613,8 +629,10 @@ pacc__autodiscover_parse(struct pacc__autodiscover *out,
 		goto out;
 	}
 	if (ad.skipped > 0)
-		setwhy(why, whylen, "ok; skipped %zu unusable server(s), "
-		    "first: %s", ad.skipped, ad.skip_why);
+		setwhy(why, whylen,
+		    "ok; skipped %zu unusable server(s), "
+		    "first: %s",
+		    ad.skipped, ad.skip_why);
 	else if (ad.truncated)
 		setwhy(why, whylen, "ok; kept the first %d servers only",
 		    AD_MAX_SERVERS);

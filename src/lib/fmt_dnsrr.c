@@ -85,8 +85,7 @@ read_host(char **out, const unsigned char *rdata, size_t len, size_t *pos)
  * *outlen is authoritative, the trailing NUL is a convenience.
  */
 int
-pacc__rr_txt(char **out, size_t *outlen, const unsigned char *rdata,
-    size_t len)
+pacc__rr_txt(char **out, size_t *outlen, const unsigned char *rdata, size_t len)
 {
 	char *s;
 	size_t p = 0, n = 0;
@@ -123,8 +122,7 @@ pacc__rr_txt(char **out, size_t *outlen, const unsigned char *rdata,
 
 /* RFC 1035 §3.3.9: PREFERENCE (16 bits), EXCHANGE. */
 int
-pacc__rr_mx(unsigned *pref, char **host, const unsigned char *rdata,
-    size_t len)
+pacc__rr_mx(unsigned *pref, char **host, const unsigned char *rdata, size_t len)
 {
 	size_t p = 2;
 	char *h = NULL;
@@ -149,8 +147,7 @@ pacc__rr_mx(unsigned *pref, char **host, const unsigned char *rdata,
 
 /* RFC 2782: PRIORITY, WEIGHT, PORT (16 bits each), TARGET. */
 int
-pacc__rr_srv(struct pacc__srv_rr *out, const unsigned char *rdata,
-    size_t len)
+pacc__rr_srv(struct pacc__srv_rr *out, const unsigned char *rdata, size_t len)
 {
 	size_t p = 6;
 	char *t = NULL;

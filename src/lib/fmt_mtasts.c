@@ -19,8 +19,7 @@
 #define MAX_POLICY_MX 64
 #define MAX_AGE_MAX 31557600L /* RFC 8461 §3.2: one year */
 
-static void
-setwhy(char *why, size_t whylen, const char *fmt, ...)
+static void setwhy(char *why, size_t whylen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static void
@@ -99,8 +98,9 @@ pacc__mtasts_txt_parse(const char *txt, size_t len, char *id, size_t idlen)
 		name = i;
 		if (!is_alnum((unsigned char)txt[i]))
 			return PACC_ENOTFOUND;
-		while (i < len && (is_alnum((unsigned char)txt[i]) ||
-		    txt[i] == '_' || txt[i] == '-' || txt[i] == '.'))
+		while (i < len &&
+		    (is_alnum((unsigned char)txt[i]) || txt[i] == '_' ||
+			txt[i] == '-' || txt[i] == '.'))
 			i++;
 		namen = i - name;
 		if (namen > 32 || i == len || txt[i] != '=')
@@ -196,8 +196,9 @@ policy_line(struct pacc__mtasts_policy *p, const char *s, size_t n,
 		n--; /* sts-policy-field *WSP sts-policy-term */
 	if (n == 0 || !is_alnum((unsigned char)s[0]))
 		goto syntax;
-	while (k < n && (is_alnum((unsigned char)s[k]) || s[k] == '_' ||
-	    s[k] == '-' || s[k] == '.'))
+	while (k < n &&
+	    (is_alnum((unsigned char)s[k]) || s[k] == '_' || s[k] == '-' ||
+		s[k] == '.'))
 		k++;
 	kn = k;
 	if (kn > 32 || k == n || s[k] != ':')
@@ -230,7 +231,8 @@ policy_line(struct pacc__mtasts_policy *p, const char *s, size_t n,
 		else if (key_is(s + v, n - v, "none"))
 			p->mode = PACC__MTASTS_NONE;
 		else {
-			setwhy(why, whylen, "policy mode is not one of "
+			setwhy(why, whylen,
+			    "policy mode is not one of "
 			    "enforce, testing, none");
 			return PACC_EFORMAT;
 		}
@@ -255,17 +257,20 @@ policy_line(struct pacc__mtasts_policy *p, const char *s, size_t n,
 		char *pat, **nmx;
 
 		if (p->nmx == MAX_POLICY_MX) {
-			setwhy(why, whylen, "policy lists more than %d mx "
-			    "patterns", MAX_POLICY_MX);
+			setwhy(why, whylen,
+			    "policy lists more than %d mx "
+			    "patterns",
+			    MAX_POLICY_MX);
 			return PACC_ETOOBIG;
 		}
 		rc = mx_pattern(&pat, s + v, n - v);
 		if (rc != PACC_OK)
 			return rc;
 		if (pat == NULL) {
-			setwhy(why, whylen, "policy mx \"%.*s\" is not a host "
-			    "name pattern", (int)(n - v > 64 ? 64 : n - v),
-			    s + v);
+			setwhy(why, whylen,
+			    "policy mx \"%.*s\" is not a host "
+			    "name pattern",
+			    (int)(n - v > 64 ? 64 : n - v), s + v);
 			return PACC_EFORMAT;
 		}
 		nmx = pacc__reallocarray(p->mx, p->nmx + 1, sizeof(*nmx));
@@ -279,7 +284,8 @@ policy_line(struct pacc__mtasts_policy *p, const char *s, size_t n,
 	/* Unknown keys are ignored (§3.2). */
 	return PACC_OK;
 bad_age:
-	setwhy(why, whylen, "policy max_age is not an integer in "
+	setwhy(why, whylen,
+	    "policy max_age is not an integer in "
 	    "0..31557600");
 	return PACC_EFORMAT;
 syntax:
@@ -326,7 +332,9 @@ pacc__mtasts_policy_parse(struct pacc__mtasts_policy **out, const char *body,
 	}
 	if ((seen & 7) != 7) {
 		setwhy(why, whylen, "policy has no %s field",
-		    !(seen & 1) ? "version" : !(seen & 2) ? "mode" : "max_age");
+		    !(seen & 1)	      ? "version"
+			: !(seen & 2) ? "mode"
+				      : "max_age");
 		rc = PACC_EFORMAT;
 		goto out;
 	}

@@ -44,8 +44,8 @@
 #include "bounds.h"
 #include "fmt.h"
 
-#define NPROTO 8		/* pacc_protocol values 0..7 */
-#define NAME_MAX_CP 60		/* earlier draft, "name and shortName" */
+#define NPROTO 8       /* pacc_protocol values 0..7 */
+#define NAME_MAX_CP 60 /* earlier draft, "name and shortName" */
 #define SHORT_MAX_CP 20
 #define HOST_MAX 253
 
@@ -56,8 +56,7 @@ struct parse {
 	char skip_why[160]; /* the first skip, for the "no usable" message */
 };
 
-static void
-setwhy(char *why, size_t whylen, const char *fmt, ...)
+static void setwhy(char *why, size_t whylen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static void
@@ -72,8 +71,7 @@ setwhy(char *why, size_t whylen, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void
-skip(struct parse *ps, const char *fmt, ...)
+static void skip(struct parse *ps, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 static void
@@ -200,8 +198,8 @@ take_provider(struct pacc__config *c, const json_t *prov, const json_t *help)
 static bool
 issuer_ok(const char *s)
 {
-	return s != NULL && pacc__https_url_valid(s) && strchr(s, '?') ==
-	    NULL && strchr(s, '#') == NULL;
+	return s != NULL && pacc__https_url_valid(s) &&
+	    strchr(s, '?') == NULL && strchr(s, '#') == NULL;
 }
 
 /* Fills the slot of `proto` unless taken.  Takes ownership of host/url. */
@@ -232,17 +230,17 @@ static const struct {
 	const char *key;
 	pacc_protocol proto;
 } cur_keys[] = {
-	{"jmap", PACC_PROTO_JMAP},
-	{"imap", PACC_PROTO_IMAP},
-	{"pop3", PACC_PROTO_POP3},
+	{ "jmap", PACC_PROTO_JMAP },
+	{ "imap", PACC_PROTO_IMAP },
+	{ "pop3", PACC_PROTO_POP3 },
 	/* -03 renamed "smtp" to "submit"; both mean submission, and the
 	 * newer name wins when both are there and usable (notes §1.2). */
-	{"submit", PACC_PROTO_SMTP},
-	{"smtp", PACC_PROTO_SMTP},
-	{"caldav", PACC_PROTO_CALDAV},
-	{"carddav", PACC_PROTO_CARDDAV},
-	{"webdav", PACC_PROTO_WEBDAV},
-	{"managesieve", PACC_PROTO_MANAGESIEVE},
+	{ "submit", PACC_PROTO_SMTP },
+	{ "smtp", PACC_PROTO_SMTP },
+	{ "caldav", PACC_PROTO_CALDAV },
+	{ "carddav", PACC_PROTO_CARDDAV },
+	{ "webdav", PACC_PROTO_WEBDAV },
+	{ "managesieve", PACC_PROTO_MANAGESIEVE },
 };
 
 static int
@@ -306,8 +304,9 @@ parse_current(struct parse *ps, struct pacc__config *c, const json_t *root,
 		/* Only a host: implicit TLS on the default port (DESIGN §1);
 		 * ManageSieve has only STARTTLS on 4190 (RFC 5804 §1.8). */
 		put(ps, p, h, pacc__proto_default_port(p),
-		    p == PACC_PROTO_MANAGESIEVE ? PACC_TLS_STARTTLS :
-		    PACC_TLS_IMPLICIT, NULL, auth);
+		    p == PACC_PROTO_MANAGESIEVE ? PACC_TLS_STARTTLS
+						: PACC_TLS_IMPLICIT,
+		    NULL, auth);
 	}
 	return take_provider(c, json_object_get(info, "provider"),
 	    json_object_get(info, "help"));
@@ -328,11 +327,11 @@ static const struct {
 	unsigned port;
 	pacc_tls_mode tls;
 } tcp_schemes[] = {
-	{"imaps", PACC_PROTO_IMAP, 993, PACC_TLS_IMPLICIT},
-	{"pop3s", PACC_PROTO_POP3, 995, PACC_TLS_IMPLICIT},
-	{"submissions", PACC_PROTO_SMTP, 465, PACC_TLS_IMPLICIT},
-	{"smtps", PACC_PROTO_SMTP, 465, PACC_TLS_IMPLICIT},
-	{"sieve", PACC_PROTO_MANAGESIEVE, 4190, PACC_TLS_STARTTLS},
+	{ "imaps", PACC_PROTO_IMAP, 993, PACC_TLS_IMPLICIT },
+	{ "pop3s", PACC_PROTO_POP3, 995, PACC_TLS_IMPLICIT },
+	{ "submissions", PACC_PROTO_SMTP, 465, PACC_TLS_IMPLICIT },
+	{ "smtps", PACC_PROTO_SMTP, 465, PACC_TLS_IMPLICIT },
+	{ "sieve", PACC_PROTO_MANAGESIEVE, 4190, PACC_TLS_STARTTLS },
 };
 
 /*
@@ -341,8 +340,8 @@ static const struct {
  * ASCII only.  *host = NULL (rc PACC_OK) when unusable.
  */
 static int
-parse_tcp_url(const char *url, pacc_protocol proto, char **host,
-    unsigned *port, pacc_tls_mode *tls)
+parse_tcp_url(const char *url, pacc_protocol proto, char **host, unsigned *port,
+    pacc_tls_mode *tls)
 {
 	size_t n = strlen(url), a = 0, e, hn;
 	const char *colon;
@@ -403,11 +402,11 @@ parse_tcp_url(const char *url, pacc_protocol proto, char **host,
 static unsigned
 auth_bit(const char *m)
 {
-	static const char *const oauth[] = {"OAuth2", "sasl-OAUTHBEARER",
-	    "sasl-XOAUTH2", "http-Bearer"};
-	static const char *const pw[] = {"sasl-PLAIN", "sasl-LOGIN",
-	    "sasl-CRAM-MD5", "sasl-DIGEST-MD5", "http-Basic", "http-Digest",
-	    "native"};
+	static const char *const oauth[] = { "OAuth2", "sasl-OAUTHBEARER",
+		"sasl-XOAUTH2", "http-Bearer" };
+	static const char *const pw[] = { "sasl-PLAIN", "sasl-LOGIN",
+		"sasl-CRAM-MD5", "sasl-DIGEST-MD5", "http-Basic", "http-Digest",
+		"native" };
 
 	for (size_t i = 0; i < sizeof(oauth) / sizeof(oauth[0]); i++)
 		if (strcasecmp(m, oauth[i]) == 0)
@@ -444,13 +443,15 @@ parse_earlier_server(struct parse *ps, const char *name, const json_t *o)
 		size_t i;
 		const json_t *m;
 
-		json_array_foreach(list, i, m)
+		json_array_foreach (list, i, m)
 			if (json_is_string(m))
 				auth |= auth_bit(json_string_value(m));
 		/* Draft: no supported method -> ignore that server. */
 		if (auth == 0) {
-			skip(ps, "the %s server offers no authentication "
-			    "method we support", name);
+			skip(ps,
+			    "the %s server offers no authentication "
+			    "method we support",
+			    name);
 			return PACC_OK;
 		}
 	}
@@ -472,8 +473,10 @@ parse_earlier_server(struct parse *ps, const char *name, const json_t *o)
 		if (rc != PACC_OK)
 			return rc;
 		if (h == NULL) {
-			skip(ps, "the %s server url is not a valid TLS URL "
-			    "for that protocol", name);
+			skip(ps,
+			    "the %s server url is not a valid TLS URL "
+			    "for that protocol",
+			    name);
 			return PACC_OK;
 		}
 	}
@@ -521,12 +524,12 @@ parse_earlier(struct parse *ps, struct pacc__config *c, const json_t *root,
 	c->format = PACC__FMT_EARLIER;
 	if (json_is_object(servers)) {
 		/* The draft's form: an object keyed by protocol name. */
-		json_object_foreach((json_t *)servers, key, v)
+		json_object_foreach ((json_t *)servers, key, v)
 			if ((rc = parse_earlier_server(ps, key, v)) != PACC_OK)
 				return rc;
 	} else if (json_is_array(servers)) {
 		/* Also seen: a list of objects naming their protocol. */
-		json_array_foreach(servers, i, v) {
+		json_array_foreach (servers, i, v) {
 			const char *name = get_str(v, "protocol");
 
 			if (name == NULL)
@@ -539,12 +542,13 @@ parse_earlier(struct parse *ps, struct pacc__config *c, const json_t *root,
 				return rc;
 		}
 	} else {
-		setwhy(why, whylen, "\"servers\" is neither an object nor an "
+		setwhy(why, whylen,
+		    "\"servers\" is neither an object nor an "
 		    "array");
 		return PACC_EFORMAT;
 	}
-	rc = earlier_issuer(c, get_str(json_object_get(root, "oAuth2"),
-	    "issuer"));
+	rc = earlier_issuer(c,
+	    get_str(json_object_get(root, "oAuth2"), "issuer"));
 	if (rc != PACC_OK)
 		return rc;
 	return take_provider(c, json_object_get(root, "provider"),
@@ -601,7 +605,8 @@ pacc__pacc_json_parse(struct pacc__config **out, const unsigned char *body,
 	else if (json_object_get(root, "servers") != NULL)
 		rc = parse_earlier(&ps, c, root, why, whylen);
 	else {
-		setwhy(why, whylen, "the document has neither \"protocols\" "
+		setwhy(why, whylen,
+		    "the document has neither \"protocols\" "
 		    "nor \"servers\": not a PACC document");
 		rc = PACC_EFORMAT;
 	}
@@ -618,14 +623,17 @@ pacc__pacc_json_parse(struct pacc__config **out, const unsigned char *body,
 			setwhy(why, whylen, "no usable server: %s%s",
 			    ps.skip_why, ps.skipped > 1 ? " (and more)" : "");
 		else
-			setwhy(why, whylen, "no usable server: the document "
+			setwhy(why, whylen,
+			    "no usable server: the document "
 			    "names no protocol we know");
 		rc = PACC_EFORMAT;
 		goto out;
 	}
 	if (ps.skipped > 0)
-		setwhy(why, whylen, "ok; skipped %zu unusable server(s), "
-		    "first: %s", ps.skipped, ps.skip_why);
+		setwhy(why, whylen,
+		    "ok; skipped %zu unusable server(s), "
+		    "first: %s",
+		    ps.skipped, ps.skip_why);
 	*out = c;
 	c = NULL;
 out:

@@ -38,8 +38,7 @@ struct tag {
 	int ok; /* syntactically valid tag-spec */
 };
 
-static void
-setwhy(char *why, size_t whylen, const char *fmt, ...)
+static void setwhy(char *why, size_t whylen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static void
@@ -126,9 +125,9 @@ static const struct {
 	enum pacc__digest_alg alg;
 	size_t len;
 } algs[] = {
-	{"sha256", PACC__ALG_SHA256, 32},
-	{"sha512", PACC__ALG_SHA512, 64},
-	{"sha3-512", PACC__ALG_SHA3_512, 64},
+	{ "sha256", PACC__ALG_SHA256, 32 },
+	{ "sha512", PACC__ALG_SHA512, 64 },
+	{ "sha3-512", PACC__ALG_SHA3_512, 64 },
 };
 
 const char *
@@ -141,8 +140,8 @@ pacc__digest_alg_name(enum pacc__digest_alg alg)
 }
 
 int
-pacc__uaac_parse(struct pacc__uaac *out, const char *txt, size_t len,
-    char *why, size_t whylen)
+pacc__uaac_parse(struct pacc__uaac *out, const char *txt, size_t len, char *why,
+    size_t whylen)
 {
 	struct tag tags[MAX_TAGS];
 	const struct tag *v = NULL, *a = NULL, *d = NULL;
@@ -200,7 +199,9 @@ pacc__uaac_parse(struct pacc__uaac *out, const char *txt, size_t len,
 	}
 	if (nv > 1 || na > 1 || nd > 1) {
 		setwhy(why, whylen, "v=UAAC1 record repeats the %s= tag",
-		    nv > 1 ? "v" : na > 1 ? "a" : "d");
+		    nv > 1	 ? "v"
+			: na > 1 ? "a"
+				 : "d");
 		return PACC_EFORMAT;
 	}
 	if (a == NULL || a->value.n == 0) {
@@ -235,8 +236,10 @@ pacc__uaac_parse(struct pacc__uaac *out, const char *txt, size_t len,
 		return PACC_OK;
 	}
 	/* Algorithm agility: an unknown a= makes this RR unusable, no more. */
-	setwhy(why, whylen, "v=UAAC1 record uses an unsupported algorithm "
-	    "a=%.*s", (int)(a->value.n > 32 ? 32 : a->value.n), a->value.p);
+	setwhy(why, whylen,
+	    "v=UAAC1 record uses an unsupported algorithm "
+	    "a=%.*s",
+	    (int)(a->value.n > 32 ? 32 : a->value.n), a->value.p);
 	return PACC_EUNSUPPORTED;
 bad:
 	memset(out, 0, sizeof(*out));

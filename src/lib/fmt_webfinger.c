@@ -59,8 +59,7 @@
 #define HOST_MAX 253
 #define USER_MAX 256
 
-static void
-setwhy(char *why, size_t whylen, const char *fmt, ...)
+static void setwhy(char *why, size_t whylen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static void
@@ -228,9 +227,9 @@ subject_ok(const json_t *root, const char *want)
 	size_t i;
 
 	if (same_acct(json_string_value(json_object_get(root, "subject")),
-	    want))
+		want))
 		return true;
-	json_array_foreach(aliases, i, v)
+	json_array_foreach (aliases, i, v)
 		if (same_acct(json_string_value(v), want))
 			return true;
 	return false;
@@ -262,7 +261,7 @@ pick_title(const json_t *titles)
 	if (!json_is_object(titles))
 		return NULL;
 	for (int how = PICK_UND; how <= PICK_ANY; how++)
-		json_object_foreach((json_t *)titles, tag, v) {
+		json_object_foreach ((json_t *)titles, tag, v) {
 			const char *s = json_string_value(v);
 
 			if (lang_matches(tag, (enum lang_pick)how) &&
@@ -313,10 +312,10 @@ pacc__webfinger_parse(struct pacc__wf_link **links, size_t *nlinks,
 	l = pacc__calloc(PACC__MAX_WF_LINKS, sizeof(*l));
 	if (l == NULL)
 		goto out;
-	json_array_foreach(arr, i, v) {
+	json_array_foreach (arr, i, v) {
 		const char *rel = json_string_value(json_object_get(v, "rel"));
-		const char *href = json_string_value(json_object_get(v,
-		    "href"));
+		const char *href = json_string_value(
+		    json_object_get(v, "href"));
 		const char *title;
 		bool dup = false;
 
@@ -343,27 +342,32 @@ pacc__webfinger_parse(struct pacc__wf_link **links, size_t *nlinks,
 	}
 	if (n == 0) { /* a valid answer: nothing published for us */
 		if (skipped > 0)
-			setwhy(why, whylen, "no usable email-autoconfig link: "
-			    "%zu link(s) without a valid https href", skipped);
+			setwhy(why, whylen,
+			    "no usable email-autoconfig link: "
+			    "%zu link(s) without a valid https href",
+			    skipped);
 		else
-			setwhy(why, whylen, "the JRD has no email-autoconfig "
+			setwhy(why, whylen,
+			    "the JRD has no email-autoconfig "
 			    "link");
 		rc = PACC_OK;
 		goto out;
 	}
 	note[0] = '\0';
 	if (subject != NULL) {
-		const char *got = json_string_value(json_object_get(root,
-		    "subject"));
+		const char *got = json_string_value(
+		    json_object_get(root, "subject"));
 
 		snprintf(want, sizeof(want), "%s%s",
 		    strncasecmp(subject, "acct:", 5) == 0 ? "" : "acct:",
 		    subject);
 		if (got == NULL)
-			snprintf(note, sizeof(note), "; the JRD has no "
+			snprintf(note, sizeof(note),
+			    "; the JRD has no "
 			    "subject");
 		else if (!subject_ok(root, want))
-			snprintf(note, sizeof(note), "; the JRD is about "
+			snprintf(note, sizeof(note),
+			    "; the JRD is about "
 			    "\"%s\", not the address asked for",
 			    pacc__quote(qb, sizeof(qb), got));
 	}
@@ -387,16 +391,17 @@ static const struct {
 	pacc_protocol proto;
 	unsigned starttls_port; /* implicit: pacc__proto_default_port() */
 } wf_protos[] = {
-	{"imap", PACC_PROTO_IMAP, 143},
-	{"pop3", PACC_PROTO_POP3, 110},
-	{"smtp", PACC_PROTO_SMTP, 587},
+	{ "imap", PACC_PROTO_IMAP, 143 },
+	{ "pop3", PACC_PROTO_POP3, 110 },
+	{ "smtp", PACC_PROTO_SMTP, 587 },
 };
 
 static pacc_tls_mode
 tls_by_port(unsigned port)
 {
-	return port == 143 || port == 110 || port == 587 || port == 25 ?
-	    PACC_TLS_STARTTLS : PACC_TLS_IMPLICIT;
+	return port == 143 || port == 110 || port == 587 || port == 25
+	    ? PACC_TLS_STARTTLS
+	    : PACC_TLS_IMPLICIT;
 }
 
 struct wf {
@@ -404,8 +409,7 @@ struct wf {
 	char skip_why[160];
 };
 
-static void
-skip(struct wf *wf, const char *fmt, ...)
+static void skip(struct wf *wf, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 static void
@@ -438,8 +442,8 @@ account_address(char **out, const json_t *root, const char *address)
 		return PACC_OK;
 	if (rc != PACC_OK)
 		return rc;
-	rc = address ? pacc__addr_parse(&self, address, NULL, 0) :
-	    PACC_EADDRESS;
+	rc = address ? pacc__addr_parse(&self, address, NULL, 0)
+		     : PACC_EADDRESS;
 	if (rc == PACC_ENOMEM) {
 		pacc__addr_clear(&a);
 		return rc;
@@ -455,8 +459,8 @@ account_address(char **out, const json_t *root, const char *address)
 }
 
 static int
-take_wf_server(struct wf *wf, struct pacc__config *c, const json_t *o,
-    size_t k, const char *acct)
+take_wf_server(struct wf *wf, struct pacc__config *c, const json_t *o, size_t k,
+    const char *acct)
 {
 	const char *key = wf_protos[k].key, *t, *login;
 	const json_t *port = json_object_get(o, "port");
@@ -492,11 +496,13 @@ take_wf_server(struct wf *wf, struct pacc__config *c, const json_t *o,
 		s.tls = s.port ? tls_by_port(s.port) : PACC_TLS_IMPLICIT;
 	} else if (t != NULL && strcasecmp(t, "starttls") == 0) {
 		s.tls = PACC_TLS_STARTTLS;
-	} else if (t != NULL && (strcasecmp(t, "tls") == 0 ||
-	    strcasecmp(t, "ssl") == 0 || strcasecmp(t, "implicit") == 0)) {
+	} else if (t != NULL &&
+	    (strcasecmp(t, "tls") == 0 || strcasecmp(t, "ssl") == 0 ||
+		strcasecmp(t, "implicit") == 0)) {
 		s.tls = PACC_TLS_IMPLICIT;
-	} else if (t != NULL && (strcasecmp(t, "none") == 0 ||
-	    strcasecmp(t, "plain") == 0 || strcasecmp(t, "clear") == 0)) {
+	} else if (t != NULL &&
+	    (strcasecmp(t, "none") == 0 || strcasecmp(t, "plain") == 0 ||
+		strcasecmp(t, "clear") == 0)) {
 		skip(wf, "\"%s\" has transport \"%s\" (no TLS)", key, t);
 		goto out;
 	} else {
@@ -505,16 +511,19 @@ take_wf_server(struct wf *wf, struct pacc__config *c, const json_t *o,
 		goto out;
 	}
 	if (s.port == 0)
-		s.port = s.tls == PACC_TLS_STARTTLS ?
-		    wf_protos[k].starttls_port :
-		    pacc__proto_default_port(s.proto);
-	s.auth = json_is_false(json_object_get(o, "login-required")) ? 0 :
-	    PACC_AUTH_PASSWORD;
+		s.port = s.tls == PACC_TLS_STARTTLS
+		    ? wf_protos[k].starttls_port
+		    : pacc__proto_default_port(s.proto);
+	s.auth = json_is_false(json_object_get(o, "login-required"))
+	    ? 0
+	    : PACC_AUTH_PASSWORD;
 	login = json_string_value(json_object_get(o, "login"));
 	if (login != NULL && *login != '\0') {
 		if (!username_ok(login)) {
-			skip(wf, "\"%s\" login is longer than %d bytes or "
-			    "holds control characters", key, USER_MAX);
+			skip(wf,
+			    "\"%s\" login is longer than %d bytes or "
+			    "holds control characters",
+			    key, USER_MAX);
 			goto out;
 		}
 		s.username = pacc__strdup(login);
@@ -572,7 +581,8 @@ pacc__webfinger_config_parse(struct pacc__config **out,
 	}
 	if (c->nservers == 0) {
 		if (known == 0)
-			setwhy(why, whylen, "the document has no \"imap\", "
+			setwhy(why, whylen,
+			    "the document has no \"imap\", "
 			    "\"pop3\" or \"smtp\" member, nor \"protocols\" or "
 			    "\"servers\": not a mail configuration");
 		else
@@ -582,8 +592,10 @@ pacc__webfinger_config_parse(struct pacc__config **out,
 		goto out;
 	}
 	if (wf.skipped > 0)
-		setwhy(why, whylen, "ok; skipped %zu unusable server(s), "
-		    "first: %s", wf.skipped, wf.skip_why);
+		setwhy(why, whylen,
+		    "ok; skipped %zu unusable server(s), "
+		    "first: %s",
+		    wf.skipped, wf.skip_why);
 	*out = c;
 	c = NULL;
 	rc = PACC_OK;

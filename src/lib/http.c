@@ -36,8 +36,8 @@ struct pacc__fetch {
 	size_t post_len;
 	char *content_type;
 	char *method;
-	char *userpwd;	 /* "user:pass", wiped on free */
-	char *authz;	 /* "Authorization: Bearer ...", wiped on free */
+	char *userpwd; /* "user:pass", wiped on free */
+	char *authz;   /* "Authorization: Bearer ...", wiped on free */
 	char *www_auth[8];
 	size_t nwww_auth;
 	size_t header_bytes;
@@ -79,8 +79,7 @@ curl_sock_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *sockp)
 		ev |= PACC_POLL_IN;
 	if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT)
 		ev |= PACC_POLL_OUT;
-	if (pacc__watch_set(h->ctx, (int)s, ev, http_sock_ready, h) !=
-	    PACC_OK)
+	if (pacc__watch_set(h->ctx, (int)s, ev, http_sock_ready, h) != PACC_OK)
 		return -1;
 	return 0;
 }
@@ -224,8 +223,7 @@ finish(struct pacc__fetch *f, int status, long http_code, const char *code)
 	r.www_auth = (const char *const *)f->www_auth;
 	r.nwww_auth = f->nwww_auth;
 	if (f->easy && http_code >= 300 && http_code < 400 &&
-	    curl_easy_getinfo(f->easy, CURLINFO_REDIRECT_URL, &loc) ==
-		CURLE_OK)
+	    curl_easy_getinfo(f->easy, CURLINFO_REDIRECT_URL, &loc) == CURLE_OK)
 		r.location = loc;
 	f->cb(f->ud, &r);
 	fetch_free(f);
@@ -344,14 +342,16 @@ header_cb(char *p, size_t size, size_t n, void *ud)
 	f->header_bytes += len;
 	if (f->header_bytes > 64 * 1024)
 		return 0; /* absurd headers: fail the transfer */
-	if (len > sizeof(name) - 1 && strncasecmp(p, name, sizeof(name) - 1) == 0 &&
+	if (len > sizeof(name) - 1 &&
+	    strncasecmp(p, name, sizeof(name) - 1) == 0 &&
 	    f->nwww_auth < PACC__ARRAY_LEN(f->www_auth)) {
 		size_t s = sizeof(name) - 1, e = len;
 
 		while (s < e && (p[s] == ' ' || p[s] == '\t'))
 			s++;
-		while (e > s && (p[e - 1] == '\r' || p[e - 1] == '\n' ||
-				    p[e - 1] == ' ' || p[e - 1] == '\t'))
+		while (e > s &&
+		    (p[e - 1] == '\r' || p[e - 1] == '\n' || p[e - 1] == ' ' ||
+			p[e - 1] == '\t'))
 			e--;
 		if ((f->www_auth[f->nwww_auth] = pacc__strndup(p + s, e - s)) !=
 		    NULL)
@@ -461,8 +461,7 @@ start_transfer(struct pacc__fetch *f)
 	}
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, f);
-	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE,
-	    (curl_off_t)f->max_body);
+	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)f->max_body);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, f->errbuf);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, remaining);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
@@ -481,14 +480,14 @@ out:
 static pacc_dnssec
 worse(pacc_dnssec a, pacc_dnssec b)
 {
-	static const int rank[] = {0, 1, 2, 3}; /* na<secure<insecure<bogus */
+	static const int rank[] = { 0, 1, 2, 3 }; /* na<secure<insecure<bogus */
 
 	return rank[b] > rank[a] ? b : a;
 }
 
 static void
-addr_answer(struct pacc__fetch *f, int status,
-    const struct pacc__dns_answer *a, int type)
+addr_answer(struct pacc__fetch *f, int status, const struct pacc__dns_answer *a,
+    int type)
 {
 	if (status != PACC_OK) {
 		f->dns_status = status;
@@ -623,9 +622,8 @@ pacc__fetch_start(struct pacc__fetch **out, pacc_ctx *ctx,
 	if (o->method && (f->method = pacc__strdup(o->method)) == NULL)
 		goto fail;
 	if (o->basic_user) {
-		size_t ul = strlen(o->basic_user), pl = strlen(o->basic_pass
-							       ? o->basic_pass
-							       : "");
+		size_t ul = strlen(o->basic_user),
+		       pl = strlen(o->basic_pass ? o->basic_pass : "");
 
 		if ((f->userpwd = pacc__malloc(ul + pl + 2)) == NULL)
 			goto fail;

@@ -108,8 +108,8 @@ struct pacc__dns_answer {
 };
 
 /* status: PACC_OK (see answer), PACC_EDNS, PACC_ETIMEOUT. */
-typedef void (*pacc__dns_cb)(void *ud, int status,
-    const struct pacc__dns_answer *a);
+typedef void (
+    *pacc__dns_cb)(void *ud, int status, const struct pacc__dns_answer *a);
 struct pacc__dns_q;
 
 int pacc__dns_query(struct pacc__dns_q **out, pacc_ctx *ctx, const char *name,
@@ -245,8 +245,8 @@ struct pacc_discovery {
 	/* DNSSEC chain prefetch (DS + DNSKEY of the domain and its parents) */
 	struct pacc__dns_q *prefetch[PACC__PREFETCH_QUERIES];
 	bool answered;
-	struct pacc__mech *decider;   /* whose answer was chosen, or NULL */
-	struct pacc__crosscheck *xc;  /* running between answer and delivery */
+	struct pacc__mech *decider;  /* whose answer was chosen, or NULL */
+	struct pacc__crosscheck *xc; /* running between answer and delivery */
 	pacc_result *result;
 	pacc_discover_cb cb;
 	void *ud;
@@ -283,14 +283,14 @@ extern const struct pacc__mech_ops pacc__src_guess_ops;
  * different name). */
 struct pacc__verify;
 struct pacc__verify_result {
-	bool opted_in;	      /* a v=UAAC1 TXT record exists */
-	bool ok;	      /* document verified and parsed */
+	bool opted_in; /* a v=UAAC1 TXT record exists */
+	bool ok;       /* document verified and parsed */
 	pacc_attempt_outcome outcome;
-	const char *code;     /* failure code or NULL */
+	const char *code; /* failure code or NULL */
 	const char *detail;
 	pacc_digest_state digest;
 	enum pacc__digest_alg alg;
-	pacc_dnssec dnssec;   /* of the TXT answer */
+	pacc_dnssec dnssec; /* of the TXT answer */
 	const char *dnssec_reason;
 	const char *dnssec_detail;
 	const unsigned char *body;
@@ -307,8 +307,8 @@ int pacc__verify_opted_in(const struct pacc__verify *v);
 void pacc__verify_txt_state(const struct pacc__verify *v, pacc_dnssec *sec,
     const char **reason);
 /* Parse a verified document into m->cfg (failure recorded on m). */
-bool pacc__mech_take_document(struct pacc__mech *m,
-    const unsigned char *body, size_t len);
+bool pacc__mech_take_document(struct pacc__mech *m, const unsigned char *body,
+    size_t len);
 
 /* ---- crosscheck.c: DNS cross-check over DoH (RFC 8484) ---- */
 

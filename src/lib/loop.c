@@ -32,8 +32,7 @@ watch_find(pacc_ctx *ctx, int fd)
 }
 
 int
-pacc__watch_set(pacc_ctx *ctx, int fd, int events, pacc__watch_fn fn,
-    void *ud)
+pacc__watch_set(pacc_ctx *ctx, int fd, int events, pacc__watch_fn fn, void *ud)
 {
 	struct pacc__watch *w = watch_find(ctx, fd), *nw;
 	int old = w ? w->events : 0;
@@ -193,8 +192,9 @@ pacc_ctx_pollfds(pacc_ctx *ctx, struct pollfd *fds, size_t cap, size_t *nfds,
 		return PACC_ETOOBIG;
 	for (size_t i = 0; i < ctx->nwatches; i++) {
 		fds[i].fd = ctx->watches[i].fd;
-		fds[i].events = (short)(
-		    ((ctx->watches[i].events & PACC_POLL_IN) ? POLLIN : 0) |
+		fds[i].events = (short)(((ctx->watches[i].events & PACC_POLL_IN)
+						? POLLIN
+						: 0) |
 		    ((ctx->watches[i].events & PACC_POLL_OUT) ? POLLOUT : 0));
 		fds[i].revents = 0;
 	}

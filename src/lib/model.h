@@ -44,14 +44,15 @@ struct pacc__config {
 	char *provider_name;
 	char *provider_short;
 	char *help_url;
-	char *title;	/* account title (WebFinger links), or NULL */
-	bool insecure;	/* fetched over plain http (--insecure-http) */
+	char *title;   /* account title (WebFinger links), or NULL */
+	bool insecure; /* fetched over plain http (--insecure-http) */
 };
 
 int pacc__config_new(struct pacc__config **out);
 void pacc__config_free(struct pacc__config *c);
 /* Deep-copies *s into the list. */
-int pacc__config_add_server(struct pacc__config *c, const struct pacc_server *s);
+int pacc__config_add_server(struct pacc__config *c,
+    const struct pacc_server *s);
 int pacc__config_dup(struct pacc__config **out, const struct pacc__config *c);
 void pacc__server_clear(struct pacc_server *s);
 int pacc__server_copy(struct pacc_server *dst, const struct pacc_server *src);

@@ -16,24 +16,37 @@ static const char *const outcome_names[] = {
 	[PACC_RESULT_ERROR] = "error",
 };
 static const char *const mech_names[PACC_MECH__COUNT] = {
-	"pacc", "pacc-mx", "pacc-srv", "webfinger", "srv", "autoconfig",
-	"autodiscover", "ispdb", "guess",
+	"pacc",
+	"pacc-mx",
+	"pacc-srv",
+	"webfinger",
+	"srv",
+	"autoconfig",
+	"autodiscover",
+	"ispdb",
+	"guess",
 };
 static const char *const proto_names[] = {
-	"jmap", "imap", "pop3", "smtp", "caldav", "carddav", "webdav",
+	"jmap",
+	"imap",
+	"pop3",
+	"smtp",
+	"caldav",
+	"carddav",
+	"webdav",
 	"managesieve",
 };
-static const char *const tls_names[] = {"implicit", "starttls", "none"};
-static const char *const dnssec_names[] = {"n/a", "secure", "insecure",
-	"bogus"};
-static const char *const digest_names[] = {"n/a", "verified", "mismatch",
-	"absent"};
-static const char *const attempt_names[] = {"ok", "absent", "failed",
-	"skipped", "cancelled", "timeout"};
+static const char *const tls_names[] = { "implicit", "starttls", "none" };
+static const char *const dnssec_names[] = { "n/a", "secure", "insecure",
+	"bogus" };
+static const char *const digest_names[] = { "n/a", "verified", "mismatch",
+	"absent" };
+static const char *const attempt_names[] = { "ok", "absent", "failed",
+	"skipped", "cancelled", "timeout" };
 
-#define NAME_OF(tab, v)                                                       \
-	((unsigned)(v) < PACC__ARRAY_LEN(tab) && (tab)[(unsigned)(v)]           \
-		? (tab)[(unsigned)(v)]                                        \
+#define NAME_OF(tab, v)                                                        \
+	((unsigned)(v) < PACC__ARRAY_LEN(tab) && (tab)[(unsigned)(v)]          \
+		? (tab)[(unsigned)(v)]                                         \
 		: "unknown")
 
 PACC__API const char *
@@ -210,7 +223,8 @@ pacc_result_dup(pacc_result **out, const pacc_result *s)
 			goto fail;
 		for (; r->nattempts < s->nattempts; r->nattempts++) {
 			struct pacc_attempt *a = &r->attempts[r->nattempts];
-			const struct pacc_attempt *b = &s->attempts[r->nattempts];
+			const struct pacc_attempt *b =
+			    &s->attempts[r->nattempts];
 
 			*a = *b;
 			a->code = a->detail = NULL;
@@ -498,15 +512,16 @@ servers_json(const struct pacc__config *cfg)
 			json_decref(auth);
 			goto fail;
 		}
-		if (set(s, "protocol", json_string(pacc_protocol_name(v->proto))))
+		if (set(s, "protocol",
+			json_string(pacc_protocol_name(v->proto))))
 			goto fail_auth;
 		if (v->url) {
 			if (set(s, "url", json_string(v->url)))
 				goto fail_auth;
 		} else if (set(s, "host", jstr(v->host)) ||
-			   set(s, "port", json_integer(v->port)) ||
-			   set(s, "tls", json_string(pacc_tls_mode_name(v->tls))) ||
-			   set(s, "username", jstr(v->username))) {
+		    set(s, "port", json_integer(v->port)) ||
+		    set(s, "tls", json_string(pacc_tls_mode_name(v->tls))) ||
+		    set(s, "username", jstr(v->username))) {
 			goto fail_auth;
 		}
 		if (((v->auth & PACC_AUTH_PASSWORD) &&
@@ -557,10 +572,9 @@ result_json(const pacc_result *r)
 	    set(o, "domain_unicode", jstr(r->domain_unicode)) ||
 	    set(o, "status", json_string(pacc_outcome_name(r->outcome))) ||
 	    set(o, "mechanism",
-		r->mechanism >= 0
-		    ? json_string(pacc_mechanism_name(
-			  (pacc_mechanism)r->mechanism))
-		    : json_null()) ||
+		r->mechanism >= 0 ? json_string(pacc_mechanism_name(
+					(pacc_mechanism)r->mechanism))
+				  : json_null()) ||
 	    set(o, "source", jstr(r->source)) ||
 	    set(o, "integrity", integrity_json(&r->integrity)) ||
 	    set(o, "servers", servers_json(cfg)))
@@ -662,7 +676,7 @@ pacc_result_to_json(char **out, const pacc_result *r, unsigned flags)
 		return PACC_ENOMEM;
 	s = json_dumps(o,
 	    (flags & PACC_JSON_PRETTY ? JSON_INDENT(2) : JSON_COMPACT) |
-			      JSON_PRESERVE_ORDER);
+		JSON_PRESERVE_ORDER);
 	json_decref(o);
 	if (s == NULL)
 		return PACC_ENOMEM;

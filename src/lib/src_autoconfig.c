@@ -113,7 +113,8 @@ decide(struct src_ac *a)
 		l = strlen(tried);
 		if (s->status != PACC_OK) {
 			snprintf(tried + l, sizeof(tried) - l, "%s%s: %s",
-			    l ? "; " : "", s->url, s->code ? s->code : "failed");
+			    l ? "; " : "", s->url,
+			    s->code ? s->code : "failed");
 			if (s->code && strcmp(s->code, "dnssec-bogus") == 0) {
 				m->decisive = true;
 				pacc__mech_report(m, PACC_ATTEMPT_FAILED,
@@ -148,8 +149,8 @@ decide(struct src_ac *a)
 			return;
 		}
 		fail_code = "invalid-document";
-		snprintf(tried + l, sizeof(tried) - l, "%s%s: %s", l ? "; " : "",
-		    s->url, why);
+		snprintf(tried + l, sizeof(tried) - l, "%s%s: %s",
+		    l ? "; " : "", s->url, why);
 	}
 	if (fail_code)
 		pacc__mech_report(m, PACC_ATTEMPT_FAILED, fail_code,
@@ -157,8 +158,9 @@ decide(struct src_ac *a)
 	else
 		pacc__mech_report(m, PACC_ATTEMPT_ABSENT, NULL,
 		    "no clientConfig served over https%s: %s",
-		    insecure_ok ? " or http" : " (http not tried without "
-					       "--insecure-http)",
+		    insecure_ok ? " or http"
+				: " (http not tried without "
+				  "--insecure-http)",
 		    tried);
 	finish(a);
 }

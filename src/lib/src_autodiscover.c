@@ -91,7 +91,6 @@ struct src_ad {
 
 static void decide(struct src_ad *s);
 
-
 static void
 release(struct src_ad *s)
 {
@@ -190,7 +189,8 @@ node_start(struct ad_node *n)
 		node_fail(n,
 		    rc == PACC_ENOMEM ? "internal-error" : "invalid-url",
 		    R_TRANSPORT,
-		    pacc__strfmt("cannot POST to %s: %s", n->url, pacc_strerror(rc)));
+		    pacc__strfmt("cannot POST to %s: %s", n->url,
+			pacc_strerror(rc)));
 }
 
 /*
@@ -207,7 +207,8 @@ node_new(struct src_ad *s, struct ad_node *parent, const char *url,
 	for (const struct ad_node *a = parent; a; a = a->parent) {
 		if (same_request(a, url, address)) {
 			refuse(parent, "redirect-loop", R_CHAIN,
-			    pacc__strfmt("%s redirects back to %s (for %s), a loop",
+			    pacc__strfmt(
+				"%s redirects back to %s (for %s), a loop",
 				parent->url, url, address));
 			return NULL;
 		}
@@ -218,7 +219,8 @@ node_new(struct src_ad *s, struct ad_node *parent, const char *url,
 			 * answer stands for this one */
 			if (parent)
 				refuse(parent, "duplicate", R_ABSENT,
-				    pacc__strfmt("%s redirects to %s, asked already",
+				    pacc__strfmt(
+					"%s redirects to %s, asked already",
 					parent->url, url));
 			return NULL;
 		}
@@ -278,7 +280,8 @@ follow_url(struct ad_node *n, const char *url, const char *why)
 	if (!pacc__https_url_valid(url)) {
 		safe = pacc__utf8_sanitize(url);
 		refuse(n, "insecure-redirect", R_ANSWER,
-		    pacc__strfmt("%s: %s to %.200s, not a valid https URL: not followed",
+		    pacc__strfmt(
+			"%s: %s to %.200s, not a valid https URL: not followed",
 			n->url, why, safe ? safe : "?"));
 		pacc__free(safe);
 	} else {
@@ -304,7 +307,8 @@ follow_addr(struct ad_node *n, const char *address)
 	if (pacc__addr_parse(&a, address, why, sizeof(why)) != PACC_OK) {
 		safe = pacc__utf8_sanitize(address);
 		node_fail(n, "invalid-document", R_ANSWER,
-		    pacc__strfmt("%s: redirectAddr \"%.100s\" is not an address: %s",
+		    pacc__strfmt(
+			"%s: redirectAddr \"%.100s\" is not an address: %s",
 			n->url, safe ? safe : "?", why));
 		pacc__free(safe);
 		pacc__addr_clear(&a);
@@ -392,7 +396,8 @@ node_fetched(void *ud, const struct pacc__fetch_result *r)
 		node_fail(n,
 		    rc == PACC_ENOMEM ? "internal-error" : "invalid-document",
 		    R_ANSWER,
-		    pacc__strfmt("%s: unusable Autodiscover response: %s", n->url, why));
+		    pacc__strfmt("%s: unusable Autodiscover response: %s",
+			n->url, why));
 	} else if (ad.cfg && ad.cfg->nservers > 0) {
 		n->state = N_FOUND;
 		n->cfg = ad.cfg;
@@ -409,7 +414,8 @@ node_fetched(void *ud, const struct pacc__fetch_result *r)
 		pacc__free(safe);
 	} else {
 		node_fail(n, "no-servers", R_ANSWER,
-		    pacc__strfmt("%s answered without IMAP, POP3 or SMTP settings",
+		    pacc__strfmt(
+			"%s answered without IMAP, POP3 or SMTP settings",
 			n->url));
 	}
 	pacc__autodiscover_clear(&ad);
@@ -659,8 +665,9 @@ srv_answer(void *ud, int status, const struct pacc__dns_answer *a)
 	if (a->sec == PACC_DNSSEC_BOGUS) {
 		s->srv_bogus = true;
 		s->srv_why = pacc__strdup(a->why);
-		s->srv_detail = pacc__strfmt("the SRV answer for %s is DNSSEC-bogus: %s",
-		    s->srv_name, a->why ? a->why : "validation failed");
+		s->srv_detail = pacc__strfmt(
+		    "the SRV answer for %s is DNSSEC-bogus: %s", s->srv_name,
+		    a->why ? a->why : "validation failed");
 		goto out;
 	}
 	for (size_t i = 0; i < a->n && n < PACC__MAX_RRS; i++)

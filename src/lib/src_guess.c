@@ -14,7 +14,8 @@
 
 #define MAX_TRIES 24
 
-struct try {
+struct
+try {
 	struct src_guess *owner;
 	struct pacc__probe *p;
 	pacc_protocol proto;
@@ -33,9 +34,9 @@ struct src_guess {
 };
 
 /* Host prefixes per protocol, in order of preference ("" = the domain). */
-static const char *const imap_hosts[] = {"imap.", "mail.", ""};
-static const char *const pop3_hosts[] = {"pop3.", "pop.", "mail.", ""};
-static const char *const smtp_hosts[] = {"smtp.", "mail.", ""};
+static const char *const imap_hosts[] = { "imap.", "mail.", "" };
+static const char *const pop3_hosts[] = { "pop3.", "pop.", "mail.", "" };
+static const char *const smtp_hosts[] = { "smtp.", "mail.", "" };
 
 static void conclude(struct src_guess *g, bool at_deadline);
 
@@ -50,12 +51,12 @@ probed(void *ud, const struct pacc__probe_result *r)
 	snprintf(t->code, sizeof(t->code), "%s", r->code ? r->code : "");
 	if (r->ok && r->caps) {
 		t->oauth = pacc__caps_has_sasl(r->caps, "OAUTHBEARER") ||
-			   pacc__caps_has_sasl(r->caps, "XOAUTH2");
+		    pacc__caps_has_sasl(r->caps, "XOAUTH2");
 		t->password = r->caps->nsasl == 0 ||
-			      pacc__caps_has_sasl(r->caps, "PLAIN") ||
-			      pacc__caps_has_sasl(r->caps, "LOGIN") ||
-			      pacc__caps_has_sasl(r->caps, "SCRAM-SHA-256") ||
-			      pacc__caps_has_sasl(r->caps, "SCRAM-SHA-1");
+		    pacc__caps_has_sasl(r->caps, "PLAIN") ||
+		    pacc__caps_has_sasl(r->caps, "LOGIN") ||
+		    pacc__caps_has_sasl(r->caps, "SCRAM-SHA-256") ||
+		    pacc__caps_has_sasl(r->caps, "SCRAM-SHA-1");
 	} else if (r->ok) {
 		t->password = true; /* greeting only: nothing known yet */
 	}
@@ -95,7 +96,7 @@ conclude(struct src_guess *g, bool at_deadline)
 		s.port = t->port;
 		s.tls = t->tls;
 		s.auth = (t->password ? PACC_AUTH_PASSWORD : 0) |
-			 (t->oauth ? PACC_AUTH_OAUTH2 : 0);
+		    (t->oauth ? PACC_AUTH_OAUTH2 : 0);
 		s.verify_basis = "confirmation";
 		if ((rc = pacc__config_add_server(cfg, &s)) != PACC_OK)
 			goto fail;
@@ -135,8 +136,8 @@ static int
 queue(struct src_guess *g, pacc_protocol proto, const char *const *pre,
     size_t npre)
 {
-	static const pacc_tls_mode modes[] = {PACC_TLS_IMPLICIT,
-		PACC_TLS_STARTTLS};
+	static const pacc_tls_mode modes[] = { PACC_TLS_IMPLICIT,
+		PACC_TLS_STARTTLS };
 
 	/* implicit TLS first for every host, then STARTTLS (RFC 8314) */
 	for (size_t k = 0; k < 2; k++) {

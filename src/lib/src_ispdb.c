@@ -132,8 +132,8 @@ take_body(struct ispdb_src *src, const unsigned char *body, size_t len)
 		src->cfg = NULL;
 		src_fail(src,
 		    rc == PACC_ENOMEM ? "internal-error" : "invalid-document",
-		    pacc__strfmt("%s is not a usable clientConfig file: %s", src->where,
-			why));
+		    pacc__strfmt("%s is not a usable clientConfig file: %s",
+			src->where, why));
 		return;
 	}
 	if (src->cfg->nservers == 0) {
@@ -289,7 +289,8 @@ mx_answer(void *ud, int status, const struct pacc__dns_answer *a)
 	if (a->sec == PACC_DNSSEC_BOGUS) {
 		s->mx_bogus = true;
 		s->mx_why = pacc__strdup(a->why);
-		s->mx_detail = pacc__strfmt("the MX answer for %s is DNSSEC-bogus: %s",
+		s->mx_detail = pacc__strfmt(
+		    "the MX answer for %s is DNSSEC-bogus: %s",
 		    s->m->disc->addr.domain,
 		    a->why ? a->why : "validation failed");
 		goto out;

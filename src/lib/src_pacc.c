@@ -68,7 +68,7 @@ pacc__verify_txt_state(const struct pacc__verify *v, pacc_dnssec *sec,
     const char **reason)
 {
 	*sec = v && v->txt_done && v->txt_status == PACC_OK ? v->txt_sec
-							   : PACC_DNSSEC_NA;
+							    : PACC_DNSSEC_NA;
 	*reason = *sec != PACC_DNSSEC_NA ? v->txt_reason : NULL;
 }
 
@@ -99,7 +99,7 @@ static bool
 digest_matches(const struct pacc__verify *v, enum pacc__digest_alg *alg)
 {
 	unsigned char md[3][EVP_MAX_MD_SIZE];
-	unsigned mdlen[3] = {0, 0, 0};
+	unsigned mdlen[3] = { 0, 0, 0 };
 
 	for (size_t i = 0; i < v->nrecs; i++) {
 		const struct pacc__uaac *r = &v->recs[i];
@@ -108,8 +108,8 @@ digest_matches(const struct pacc__verify *v, enum pacc__digest_alg *alg)
 		if (k < 0 || k > 2)
 			continue;
 		if (mdlen[k] == 0 &&
-		    !EVP_Digest(v->body ? v->body : (unsigned char *)"",
-			v->len, md[k], &mdlen[k], alg_md(r->alg), NULL))
+		    !EVP_Digest(v->body ? v->body : (unsigned char *)"", v->len,
+			md[k], &mdlen[k], alg_md(r->alg), NULL))
 			continue;
 		if (mdlen[k] == r->digest_len &&
 		    CRYPTO_memcmp(md[k], r->digest, r->digest_len) == 0) {
@@ -206,8 +206,7 @@ verify_finish(struct pacc__verify *v)
 	r.body = v->body;
 	r.len = v->len;
 	snprintf(detail, sizeof(detail), "%zu bytes verified with %s (%s)",
-	    v->len, pacc__digest_alg_name(r.alg),
-	    pacc_dnssec_name(v->txt_sec));
+	    v->len, pacc__digest_alg_name(r.alg), pacc_dnssec_name(v->txt_sec));
 out:
 	v->cb(v->ud, &r);
 	verify_free(v); /* the callback copied what it keeps */
@@ -343,8 +342,8 @@ pacc__mech_take_document(struct pacc__mech *m, const unsigned char *body,
 	json_t *j;
 	int rc;
 
-	rc = pacc__pacc_json_parse(&m->cfg, body, len,
-	    m->disc->addr.address, why, sizeof(why));
+	rc = pacc__pacc_json_parse(&m->cfg, body, len, m->disc->addr.address,
+	    why, sizeof(why));
 	if (rc == PACC_OK)
 		return true;
 	m->decisive = true;
@@ -354,8 +353,7 @@ pacc__mech_take_document(struct pacc__mech *m, const unsigned char *body,
 		return false;
 	}
 	/* tell "not JSON" apart from "JSON but not a PACC document" */
-	j = json_loadb((const char *)body, len, 0,
-	    &jerr);
+	j = json_loadb((const char *)body, len, 0, &jerr);
 	if (j == NULL) {
 		pacc__mech_report(m, PACC_ATTEMPT_FAILED, "invalid-json",
 		    "the verified document is not valid JSON: %s", why);
@@ -390,7 +388,7 @@ pacc_verified(void *ud, const struct pacc__verify_result *r)
 		/* DESIGN §2 downgrade protection: a domain with a v=UAAC1
 		 * record has opted in; bogus DNS decides in any case */
 		m->decisive = r->opted_in ||
-			      (r->code && strcmp(r->code, "dnssec-bogus") == 0);
+		    (r->code && strcmp(r->code, "dnssec-bogus") == 0);
 		if (r->code && strcmp(r->code, "dns-error") == 0)
 			m->decisive = false;
 		pacc__mech_report(m, r->outcome, r->code, "%s", r->detail);

@@ -229,8 +229,8 @@ start_hosts(struct src_mx *s)
 		if (host_start(&s->hosts[i]) != PACC_OK) {
 			s->hosts[i].state = BAD;
 			s->hosts[i].code = "internal-error";
-			s->hosts[i].detail = pacc__strfmt("cannot start verifying %s",
-			    s->hosts[i].host);
+			s->hosts[i].detail = pacc__strfmt(
+			    "cannot start verifying %s", s->hosts[i].host);
 		}
 	}
 }
@@ -249,8 +249,8 @@ decide(struct src_mx *s)
 	if (s->sts == BAD) {
 		if (s->sts_bogus) {
 			m->decisive = true;
-			pacc__mech_report(m, PACC_ATTEMPT_FAILED, "dnssec-bogus",
-			    "%s", s->sts_detail);
+			pacc__mech_report(m, PACC_ATTEMPT_FAILED,
+			    "dnssec-bogus", "%s", s->sts_detail);
 		} else {
 			pacc__mech_report(m, PACC_ATTEMPT_ABSENT,
 			    "mta-sts-absent", "%s", s->sts_detail);
@@ -319,11 +319,13 @@ sts_answer(void *ud, int status, const struct pacc__dns_answer *a)
 	s->sts_q = NULL;
 	s->sts = BAD;
 	if (status != PACC_OK) {
-		s->sts_detail = pacc__strfmt("the _mta-sts TXT lookup failed: %s",
+		s->sts_detail = pacc__strfmt(
+		    "the _mta-sts TXT lookup failed: %s",
 		    pacc_strerror(status));
 	} else if (a->sec == PACC_DNSSEC_BOGUS) {
 		s->sts_bogus = true;
-		s->sts_detail = pacc__strfmt("the _mta-sts TXT answer is DNSSEC-bogus: %s",
+		s->sts_detail = pacc__strfmt(
+		    "the _mta-sts TXT answer is DNSSEC-bogus: %s",
 		    a->why ? a->why : "validation failed");
 	} else {
 		size_t nsts = 0;
@@ -335,8 +337,8 @@ sts_answer(void *ud, int status, const struct pacc__dns_answer *a)
 			if (pacc__rr_txt(&txt, &tlen, a->data[i],
 				(size_t)a->len[i]) != PACC_OK)
 				continue;
-			if (pacc__mtasts_txt_parse(txt, tlen, id,
-				sizeof(id)) == PACC_OK)
+			if (pacc__mtasts_txt_parse(txt, tlen, id, sizeof(id)) ==
+			    PACC_OK)
 				nsts++;
 			pacc__free(txt);
 		}
@@ -344,12 +346,14 @@ sts_answer(void *ud, int status, const struct pacc__dns_answer *a)
 		if (nsts == 1)
 			s->sts = GOOD;
 		else if (nsts > 1)
-			s->sts_detail = pacc__strfmt("%zu MTA-STS records at _mta-sts.%s "
-					    "(RFC 8461 §3.1 wants exactly one)",
+			s->sts_detail = pacc__strfmt(
+			    "%zu MTA-STS records at _mta-sts.%s "
+			    "(RFC 8461 §3.1 wants exactly one)",
 			    nsts, s->m->disc->addr.domain);
 		if (s->sts == BAD && s->sts_detail == NULL)
-			s->sts_detail = pacc__strfmt("no MTA-STS record at _mta-sts.%s: "
-					    "no MX fallback",
+			s->sts_detail = pacc__strfmt(
+			    "no MTA-STS record at _mta-sts.%s: "
+			    "no MX fallback",
 			    s->m->disc->addr.domain);
 	}
 	decide(s);
@@ -365,11 +369,12 @@ policy_fetched(void *ud, const struct pacc__fetch_result *r)
 	s->policy = BAD;
 	s->policy_code = "mta-sts-policy";
 	if (r->status != PACC_OK) {
-		s->policy_detail = pacc__strfmt("cannot fetch the MTA-STS policy: %s",
-		    r->detail);
+		s->policy_detail = pacc__strfmt(
+		    "cannot fetch the MTA-STS policy: %s", r->detail);
 	} else if (pacc__mtasts_policy_parse(&s->pol, (const char *)r->body,
 		       r->len, why, sizeof(why)) != PACC_OK) {
-		s->policy_detail = pacc__strfmt("invalid MTA-STS policy: %s", why);
+		s->policy_detail = pacc__strfmt("invalid MTA-STS policy: %s",
+		    why);
 	} else if (s->pol->mode != PACC__MTASTS_ENFORCE) {
 		s->policy_code = "mta-sts-not-enforce";
 		s->policy_detail = pacc__strfmt(
@@ -406,8 +411,8 @@ mx_answer(void *ud, int status, const struct pacc__dns_answer *a)
 		goto out;
 	}
 	for (size_t i = 0; i < a->n; i++) {
-		if (pacc__rr_mx(&pref, &host, a->data[i],
-			(size_t)a->len[i]) != PACC_OK)
+		if (pacc__rr_mx(&pref, &host, a->data[i], (size_t)a->len[i]) !=
+		    PACC_OK)
 			continue;
 		if (pref < best)
 			best = pref;
@@ -416,8 +421,8 @@ mx_answer(void *ud, int status, const struct pacc__dns_answer *a)
 	/* "Use highest priority MX hosts": every one of the best
 	 * preference (RFC 7505 null MX "." means no mail at all) */
 	for (size_t i = 0; i < a->n && best < 65536; i++) {
-		if (pacc__rr_mx(&pref, &host, a->data[i],
-			(size_t)a->len[i]) != PACC_OK)
+		if (pacc__rr_mx(&pref, &host, a->data[i], (size_t)a->len[i]) !=
+		    PACC_OK)
 			continue;
 		if (pref != best || strcmp(host, ".") == 0 ||
 		    s->nhosts == PACC__MAX_MX_HOSTS) {

@@ -149,8 +149,8 @@ srv_answer(void *ud, int status, const struct pacc__dns_answer *a)
 	st->q = NULL;
 	st->state = BAD;
 	if (status != PACC_OK) {
-		st->detail = pacc__strfmt("the SRV lookup of %s failed: %s", st->name,
-		    pacc_strerror(status));
+		st->detail = pacc__strfmt("the SRV lookup of %s failed: %s",
+		    st->name, pacc_strerror(status));
 		goto out;
 	}
 	st->sec = a->sec;
@@ -159,8 +159,9 @@ srv_answer(void *ud, int status, const struct pacc__dns_answer *a)
 		st->why = pacc__strdup(a->why);
 	if (a->sec == PACC_DNSSEC_BOGUS) {
 		st->bogus = true;
-		st->detail = pacc__strfmt("the SRV answer for %s is DNSSEC-bogus: %s",
-		    st->name, a->why ? a->why : "validation failed");
+		st->detail = pacc__strfmt(
+		    "the SRV answer for %s is DNSSEC-bogus: %s", st->name,
+		    a->why ? a->why : "validation failed");
 		goto out;
 	}
 	for (size_t i = 0; i < a->n && st->n < MAX_TARGETS; i++) {
@@ -212,7 +213,8 @@ mx_answer(void *ud, int status, const struct pacc__dns_answer *a)
 		s->mx_why = pacc__strdup(a->why);
 	if (a->sec == PACC_DNSSEC_BOGUS) {
 		s->mx_bogus = true;
-		s->mx_detail = pacc__strfmt("the MX answer for %s is DNSSEC-bogus: %s",
+		s->mx_detail = pacc__strfmt(
+		    "the MX answer for %s is DNSSEC-bogus: %s",
 		    s->m->disc->addr.domain,
 		    a->why ? a->why : "validation failed");
 		goto out;
@@ -452,8 +454,8 @@ decide(struct src_psrv *s)
 	    step_start(&s->viamx, "_paccmx._https", s->mx_host) != PACC_OK) {
 		s->viamx.state = BAD;
 		pacc__free(s->viamx.detail);
-		s->viamx.detail = pacc__strfmt("cannot look up SRV _paccmx._https.%s",
-		    s->mx_host);
+		s->viamx.detail = pacc__strfmt(
+		    "cannot look up SRV _paccmx._https.%s", s->mx_host);
 	}
 	if (s->direct.state == PENDING)
 		return;

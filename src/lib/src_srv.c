@@ -21,18 +21,19 @@ struct svc {
 };
 
 static const struct svc svcs[] = {
-	{"_jmap._tcp", PACC_PROTO_JMAP, PACC_TLS_IMPLICIT, "/.well-known/jmap"},
-	{"_imaps._tcp", PACC_PROTO_IMAP, PACC_TLS_IMPLICIT, NULL},
-	{"_imap._tcp", PACC_PROTO_IMAP, PACC_TLS_STARTTLS, NULL},
-	{"_pop3s._tcp", PACC_PROTO_POP3, PACC_TLS_IMPLICIT, NULL},
-	{"_pop3._tcp", PACC_PROTO_POP3, PACC_TLS_STARTTLS, NULL},
-	{"_submissions._tcp", PACC_PROTO_SMTP, PACC_TLS_IMPLICIT, NULL},
-	{"_submission._tcp", PACC_PROTO_SMTP, PACC_TLS_STARTTLS, NULL},
-	{"_caldavs._tcp", PACC_PROTO_CALDAV, PACC_TLS_IMPLICIT,
-	    "/.well-known/caldav"},
-	{"_carddavs._tcp", PACC_PROTO_CARDDAV, PACC_TLS_IMPLICIT,
-	    "/.well-known/carddav"},
-	{"_sieve._tcp", PACC_PROTO_MANAGESIEVE, PACC_TLS_STARTTLS, NULL},
+	{ "_jmap._tcp", PACC_PROTO_JMAP, PACC_TLS_IMPLICIT,
+	    "/.well-known/jmap" },
+	{ "_imaps._tcp", PACC_PROTO_IMAP, PACC_TLS_IMPLICIT, NULL },
+	{ "_imap._tcp", PACC_PROTO_IMAP, PACC_TLS_STARTTLS, NULL },
+	{ "_pop3s._tcp", PACC_PROTO_POP3, PACC_TLS_IMPLICIT, NULL },
+	{ "_pop3._tcp", PACC_PROTO_POP3, PACC_TLS_STARTTLS, NULL },
+	{ "_submissions._tcp", PACC_PROTO_SMTP, PACC_TLS_IMPLICIT, NULL },
+	{ "_submission._tcp", PACC_PROTO_SMTP, PACC_TLS_STARTTLS, NULL },
+	{ "_caldavs._tcp", PACC_PROTO_CALDAV, PACC_TLS_IMPLICIT,
+	    "/.well-known/caldav" },
+	{ "_carddavs._tcp", PACC_PROTO_CARDDAV, PACC_TLS_IMPLICIT,
+	    "/.well-known/carddav" },
+	{ "_sieve._tcp", PACC_PROTO_MANAGESIEVE, PACC_TLS_STARTTLS, NULL },
 };
 #define NSVC PACC__ARRAY_LEN(svcs)
 #define SVC_CALDAV 7
@@ -125,8 +126,8 @@ answered(void *ud, int status, const struct pacc__dns_answer *da)
 			if (da->sec != PACC_DNSSEC_BOGUS)
 				a->path = txt_path(da);
 		} else {
-			for (size_t i = 0; i < da->n && da->sec !=
-			     PACC_DNSSEC_BOGUS; i++)
+			for (size_t i = 0;
+			     i < da->n && da->sec != PACC_DNSSEC_BOGUS; i++)
 				if (pacc__rr_srv(&a->rrs[a->n], da->data[i],
 					(size_t)da->len[i]) == PACC_OK)
 					a->n++;
@@ -189,7 +190,7 @@ add_entry(struct src_srv *s, struct pacc__config *cfg, const struct entry *e)
 	/* RFC 6186 §6 / RFC 7817: the target name is a reference identity
 	 * only when the SRV answer is DNSSEC-secure or the user confirms */
 	srv.verify_basis = e->a->sec == PACC_DNSSEC_SECURE ? "dnssec"
-							    : "confirmation";
+							   : "confirmation";
 	if (v->wellknown) {
 		if (e->a->idx == SVC_CALDAV && s->a[NSVC].path)
 			path = s->a[NSVC].path;
@@ -213,8 +214,7 @@ add_entry(struct src_srv *s, struct pacc__config *cfg, const struct entry *e)
 
 /* Collect the usable records of services [from, to) into e[]. */
 static size_t
-collect(struct src_srv *s, size_t from, size_t to, struct entry *e,
-    size_t cap)
+collect(struct src_srv *s, size_t from, size_t to, struct entry *e, size_t cap)
 {
 	size_t n = 0, order = 0;
 
@@ -344,18 +344,16 @@ srv_start(struct pacc__mech *m)
 	s->m = m;
 	m->priv = s;
 	for (size_t i = 0; i < NSVC + 2; i++) {
-		const char *label = i < NSVC ? svcs[i].label
-					     : svcs[i == NSVC ? SVC_CALDAV
-							      : SVC_CARDDAV]
-						   .label;
+		const char *label = i < NSVC
+		    ? svcs[i].label
+		    : svcs[i == NSVC ? SVC_CALDAV : SVC_CARDDAV].label;
 
 		s->a[i].owner = s;
 		s->a[i].idx = (int)i;
 		snprintf(name, sizeof(name), "%s.%s", label,
 		    m->disc->addr.domain);
 		rc = pacc__dns_query(&s->a[i].q, m->disc->ctx, name,
-		    i < NSVC ? PACC__RR_SRV : PACC__RR_TXT, answered,
-		    &s->a[i]);
+		    i < NSVC ? PACC__RR_SRV : PACC__RR_TXT, answered, &s->a[i]);
 		if (rc != PACC_OK)
 			return rc;
 		s->pending++;

@@ -199,8 +199,8 @@ start_links(struct src_wf *s, struct pacc__wf_link *links, size_t n)
 		if (l->href == NULL || !pacc__https_url_valid(l->href)) {
 			l->state = BAD;
 			l->code = "invalid-url";
-			l->detail = pacc__strfmt("link %zu is not a valid https URL",
-			    i + 1);
+			l->detail = pacc__strfmt(
+			    "link %zu is not a valid https URL", i + 1);
 			continue;
 		}
 		memset(&fo, 0, sizeof(fo));

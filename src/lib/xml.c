@@ -48,8 +48,7 @@ struct xstate {
 	size_t whylen;
 };
 
-static void
-setwhy(char *why, size_t whylen, const char *fmt, ...)
+static void setwhy(char *why, size_t whylen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static void
@@ -63,8 +62,7 @@ setwhy(char *why, size_t whylen, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void
-fail(struct xstate *st, int rc, const char *fmt, ...)
+static void fail(struct xstate *st, int rc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* Records the first failure and stops expat (no resume). */
@@ -147,9 +145,10 @@ set_attrs(struct xstate *st, struct pacc__xml_node *n, const char **atts)
 	while (atts[2 * k] != NULL)
 		k++;
 	if (k > PACC__XML_MAX_ATTRS) {
-		fail(st, PACC_EFORMAT, "element <%.64s> (line %lu) has more "
-		    "than %d attributes", n->name, n->line,
-		    PACC__XML_MAX_ATTRS);
+		fail(st, PACC_EFORMAT,
+		    "element <%.64s> (line %lu) has more "
+		    "than %d attributes",
+		    n->name, n->line, PACC__XML_MAX_ATTRS);
 		return PACC_EFORMAT;
 	}
 	if (k == 0)
@@ -161,7 +160,8 @@ set_attrs(struct xstate *st, struct pacc__xml_node *n, const char **atts)
 		const char *v = atts[2 * i + 1];
 
 		if (strlen(v) > PACC__XML_MAX_TEXT) {
-			fail(st, PACC_EFORMAT, "attribute %.64s of <%.64s> "
+			fail(st, PACC_EFORMAT,
+			    "attribute %.64s of <%.64s> "
 			    "(line %lu) is longer than %d bytes",
 			    local_part(atts[2 * i]), n->name, n->line,
 			    PACC__XML_MAX_TEXT);
@@ -186,14 +186,18 @@ on_start(void *ud, const XML_Char *name, const XML_Char **atts)
 	if (st->rc != PACC_OK)
 		return;
 	if (st->depth >= PACC__XML_MAX_DEPTH) {
-		fail(st, PACC_EFORMAT, "elements nest deeper than %d levels "
-		    "(line %lu)", PACC__XML_MAX_DEPTH,
+		fail(st, PACC_EFORMAT,
+		    "elements nest deeper than %d levels "
+		    "(line %lu)",
+		    PACC__XML_MAX_DEPTH,
 		    (unsigned long)XML_GetCurrentLineNumber(st->p));
 		return;
 	}
 	if (st->nelems >= PACC__XML_MAX_ELEMENTS) {
-		fail(st, PACC_EFORMAT, "the document has more than %d "
-		    "elements", PACC__XML_MAX_ELEMENTS);
+		fail(st, PACC_EFORMAT,
+		    "the document has more than %d "
+		    "elements",
+		    PACC__XML_MAX_ELEMENTS);
 		return;
 	}
 	n = pacc__calloc(1, sizeof(*n));
@@ -239,8 +243,7 @@ on_end(void *ud, const XML_Char *name)
 	st->cur = n->parent;
 	/* Text after a child goes to the parent: the capacity is unknown,
 	 * so the next append reallocates (mixed content is rare here). */
-	st->textcap = st->cur ? st->cur->textlen + (st->cur->text != NULL) :
-	    0;
+	st->textcap = st->cur ? st->cur->textlen + (st->cur->text != NULL) : 0;
 	st->depth--;
 }
 
@@ -261,9 +264,10 @@ on_text(void *ud, const XML_Char *s, int len)
 	if (l == 0)
 		return;
 	if (l > PACC__XML_MAX_TEXT - n->textlen) {
-		fail(st, PACC_EFORMAT, "element <%.64s> (line %lu) holds more "
-		    "than %d bytes of text", n->name, n->line,
-		    PACC__XML_MAX_TEXT);
+		fail(st, PACC_EFORMAT,
+		    "element <%.64s> (line %lu) holds more "
+		    "than %d bytes of text",
+		    n->name, n->line, PACC__XML_MAX_TEXT);
 		return;
 	}
 	need = n->textlen + l + 1;
@@ -298,7 +302,8 @@ on_doctype(void *ud, const XML_Char *name, const XML_Char *sysid,
 	(void)sysid;
 	(void)pubid;
 	(void)has_internal_subset;
-	fail(st, PACC_EFORMAT, "the document has a DOCTYPE declaration "
+	fail(st, PACC_EFORMAT,
+	    "the document has a DOCTYPE declaration "
 	    "(line %lu): DTDs and entity declarations are refused",
 	    (unsigned long)XML_GetCurrentLineNumber(st->p));
 }
@@ -331,8 +336,8 @@ on_skipped_entity(void *ud, const XML_Char *name, int is_param)
 }
 
 static int XMLCALL
-on_external_entity(XML_Parser p, const XML_Char *context,
-    const XML_Char *base, const XML_Char *sysid, const XML_Char *pubid)
+on_external_entity(XML_Parser p, const XML_Char *context, const XML_Char *base,
+    const XML_Char *sysid, const XML_Char *pubid)
 {
 	(void)p;
 	(void)context;
@@ -346,10 +351,9 @@ int
 pacc__xml_parse(struct pacc__xml_node **root, const unsigned char *doc,
     size_t len, char *why, size_t whylen)
 {
-	static const XML_Memory_Handling_Suite mm = {
-		pacc__malloc, pacc__realloc, pacc__free
-	};
-	static const XML_Char sep[] = {NS_SEP, '\0'};
+	static const XML_Memory_Handling_Suite mm = { pacc__malloc,
+		pacc__realloc, pacc__free };
+	static const XML_Char sep[] = { NS_SEP, '\0' };
 	struct xstate st;
 	int rc;
 
@@ -387,7 +391,8 @@ pacc__xml_parse(struct pacc__xml_node **root, const unsigned char *doc,
 		setwhy(why, whylen, "out of memory");
 	} else {
 		rc = PACC_EFORMAT;
-		setwhy(why, whylen, "not well-formed XML (line %lu, column "
+		setwhy(why, whylen,
+		    "not well-formed XML (line %lu, column "
 		    "%lu): %s",
 		    (unsigned long)XML_GetCurrentLineNumber(st.p),
 		    (unsigned long)XML_GetCurrentColumnNumber(st.p) + 1,

@@ -26,15 +26,15 @@
  */
 #define PACC__XML_MAX_DEPTH 32
 #define PACC__XML_MAX_ELEMENTS 4096
-#define PACC__XML_MAX_ATTRS 16	  /* per element */
-#define PACC__XML_MAX_TEXT 4096	  /* bytes of text per element, value */
+#define PACC__XML_MAX_ATTRS 16	/* per element */
+#define PACC__XML_MAX_TEXT 4096 /* bytes of text per element, value */
 
 struct pacc__xml_node {
-	char *name;	 /* local name: namespace prefixes never matter */
-	char *ns;	 /* namespace URI, or NULL */
-	char **attrs;	 /* local name, value, local name, value, ... */
-	size_t nattrs;	 /* pairs */
-	char *text;	 /* character data directly inside, trimmed; NULL
+	char *name;    /* local name: namespace prefixes never matter */
+	char *ns;      /* namespace URI, or NULL */
+	char **attrs;  /* local name, value, local name, value, ... */
+	size_t nattrs; /* pairs */
+	char *text;    /* character data directly inside, trimmed; NULL
 			  * when there is none */
 	size_t textlen;
 	unsigned long line;

@@ -29,7 +29,7 @@ exit_status_of(const pacc_result *res)
 		break;
 	}
 	return pacc_result_error(res) == PACC_EADDRESS ? EXIT_USAGE
-							: EXIT_ENVIRONMENT;
+						       : EXIT_ENVIRONMENT;
 }
 
 /* The context settings every command shares. */
@@ -38,22 +38,22 @@ tool_setup_ctx(pacc_ctx *ctx, struct tool_opts *o)
 {
 	int rc;
 
-	if (o->resolver &&
-	    pacc_ctx_set_resolver(ctx, o->resolver) != PACC_OK) {
+	if (o->resolver && pacc_ctx_set_resolver(ctx, o->resolver) != PACC_OK) {
 		fprintf(stderr, "pacc: --resolver: '%s' is not ADDR[@PORT]\n",
 		    o->resolver);
 		return EXIT_USAGE;
 	}
 	if (o->trust_anchor) {
 		if (access(o->trust_anchor, R_OK) != 0) {
-			fprintf(stderr, "pacc: --trust-anchor: cannot read '%s'\n",
+			fprintf(stderr,
+			    "pacc: --trust-anchor: cannot read '%s'\n",
 			    o->trust_anchor);
 			return EXIT_USAGE;
 		}
 		pacc_ctx_set_trust_anchor_file(ctx, o->trust_anchor);
 	}
-	if (o->ca_file && (rc = pacc_ctx_set_ca_file(ctx, o->ca_file)) !=
-			      PACC_OK) {
+	if (o->ca_file &&
+	    (rc = pacc_ctx_set_ca_file(ctx, o->ca_file)) != PACC_OK) {
 		fprintf(stderr, "pacc: --ca-file: %s: %s\n", o->ca_file,
 		    rc == PACC_ECAFILE ? "no readable PEM certificate"
 				       : pacc_strerror(rc));
@@ -98,13 +98,15 @@ cmd_discover(struct tool_opts *o)
 	int rc, status;
 
 	if (o->nargs != 1) {
-		fprintf(stderr, "pacc: discover takes exactly one ADDRESS\n"
-				"Try 'pacc --help'.\n");
+		fprintf(stderr,
+		    "pacc: discover takes exactly one ADDRESS\n"
+		    "Try 'pacc --help'.\n");
 		return EXIT_USAGE;
 	}
 	if (o->compare && (prev = read_file(o->compare, &prevlen)) == NULL) {
-		fprintf(stderr, "pacc: --compare: cannot read '%s' (at most "
-				"1 MiB)\n",
+		fprintf(stderr,
+		    "pacc: --compare: cannot read '%s' (at most "
+		    "1 MiB)\n",
 		    o->compare);
 		return EXIT_USAGE;
 	}
@@ -125,10 +127,12 @@ cmd_discover(struct tool_opts *o)
 		status = EXIT_ENVIRONMENT;
 		goto out;
 	}
-	if (prev && (rc = pacc_result_compare(&changes, res, prev,
-			 prevlen)) != PACC_OK) {
-		fprintf(stderr, "pacc: --compare: '%s' is not a saved pacc "
-				"result (%s)\n",
+	if (prev &&
+	    (rc = pacc_result_compare(&changes, res, prev, prevlen)) !=
+		PACC_OK) {
+		fprintf(stderr,
+		    "pacc: --compare: '%s' is not a saved pacc "
+		    "result (%s)\n",
 		    o->compare, pacc_strerror(rc));
 		status = EXIT_USAGE;
 		goto out;

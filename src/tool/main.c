@@ -118,8 +118,8 @@ main(int argc, char **argv)
 		if (only_args || a[0] != '-' || a[1] == '\0') {
 			if (cmd == NULL)
 				cmd = a;
-			else if (o.nargs < (int)(sizeof(o.args) /
-						     sizeof(o.args[0])))
+			else if (o.nargs <
+			    (int)(sizeof(o.args) / sizeof(o.args[0])))
 				o.args[o.nargs++] = a;
 			else
 				return usage_error("too many arguments");
@@ -131,20 +131,20 @@ main(int argc, char **argv)
 			fputs(usage_discover, stdout);
 			return 0;
 		} else if (strcmp(a, "-V") == 0 ||
-			   strcmp(a, "--version") == 0) {
+		    strcmp(a, "--version") == 0) {
 			printf("pacc %s\n", pacc_version());
 			return 0;
 		} else if (strcmp(a, "--json") == 0) {
 			o.json = true;
 		} else if (strcmp(a, "-v") == 0 ||
-			   strcmp(a, "--verbose") == 0) {
+		    strcmp(a, "--verbose") == 0) {
 			o.verbose++;
 		} else if (strcmp(a, "--insecure-http") == 0) {
 			o.insecure_http = true;
 		} else if (strcmp(a, "--yes") == 0) {
 			o.yes = true;
 		} else if ((v = take_value(argc, argv, &i, "--server", &m)),
-			   m) {
+		    m) {
 			if (v == NULL)
 				return usage_error("%s needs a value", a);
 			if (o.nservers == TOOL_MAX_SERVERS)
@@ -153,7 +153,7 @@ main(int argc, char **argv)
 			o.servers[o.nservers++] = v;
 		} else if ((v = take_value(argc, argv, &i, "--password-fd",
 				&m)),
-			   m) {
+		    m) {
 			char *end;
 			long fd;
 
@@ -169,36 +169,35 @@ main(int argc, char **argv)
 			o.password_fd = (int)fd;
 		} else if ((v = take_value(argc, argv, &i, "--password-env",
 				&m)),
-			   m) {
+		    m) {
 			if (v == NULL || *v == '\0')
 				return usage_error("%s needs a value", a);
 			o.password_env = v;
 		} else if ((v = take_value(argc, argv, &i, "--resolver", &m)),
-			   m) {
+		    m) {
 			if (v == NULL)
 				return usage_error("%s needs a value", a);
 			o.resolver = v;
 		} else if ((v = take_value(argc, argv, &i, "--trust-anchor",
 				&m)),
-			   m) {
+		    m) {
 			if (v == NULL)
 				return usage_error("%s needs a value", a);
 			o.trust_anchor = v;
 		} else if ((v = take_value(argc, argv, &i, "--ca-file", &m)),
-			   m) {
+		    m) {
 			if (v == NULL)
 				return usage_error("%s needs a value", a);
 			o.ca_file = v;
 		} else if ((v = take_value(argc, argv, &i, "--timeout", &m)),
-			   m) {
+		    m) {
 			if (v == NULL || parse_timeout(v, &o.timeout_ms) != 0)
 				return usage_error("--timeout takes a number "
 						   "of seconds in (0, 3600], "
 						   "not '%s'",
 				    v ? v : "");
-		} else if ((v = take_value(argc, argv, &i, "--mechanisms",
-				&m)),
-			   m) {
+		} else if ((v = take_value(argc, argv, &i, "--mechanisms", &m)),
+		    m) {
 			if (v == NULL ||
 			    pacc_mechanisms_parse(&o.mechanisms, v) != PACC_OK)
 				return usage_error(
@@ -208,7 +207,7 @@ main(int argc, char **argv)
 				    "guess; not '%s'",
 				    v ? v : "");
 		} else if ((v = take_value(argc, argv, &i, "--compare", &m)),
-			   m) {
+		    m) {
 			if (v == NULL)
 				return usage_error("%s needs a value", a);
 			o.compare = v;
@@ -220,12 +219,11 @@ main(int argc, char **argv)
 				    v ? v : "");
 			o.doh = v;
 		} else if ((v = take_value(argc, argv, &i, "--ispdb-url", &m)),
-			   m) {
+		    m) {
 			if (v == NULL)
 				return usage_error("%s needs a value", a);
 			o.ispdb_url = v;
-		} else if ((v = take_value(argc, argv, &i, "--ispdb", &m)),
-			   m) {
+		} else if ((v = take_value(argc, argv, &i, "--ispdb", &m)), m) {
 			if (v == NULL)
 				return usage_error("%s needs a value", a);
 			o.ispdb_dir = v;

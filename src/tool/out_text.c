@@ -17,7 +17,8 @@ print_servers(const pacc_result *res)
 		const pacc_server *s = pacc_result_server(res, i);
 		unsigned auth = pacc_server_auth(s);
 
-		printf("    %-11s ", pacc_protocol_name(pacc_server_protocol(s)));
+		printf("    %-11s ",
+		    pacc_protocol_name(pacc_server_protocol(s)));
 		if (pacc_server_url(s))
 			printf("%s", pacc_server_url(s));
 		else
@@ -118,8 +119,8 @@ out_text_result(const pacc_result *res)
 	if (o != PACC_RESULT_FOUND)
 		printf("  %s\n", pacc_result_errmsg(res));
 	if (pacc_result_domain(res) && pacc_result_domain_unicode(res) &&
-	    strcmp(pacc_result_domain(res),
-		pacc_result_domain_unicode(res)) != 0)
+	    strcmp(pacc_result_domain(res), pacc_result_domain_unicode(res)) !=
+		0)
 		printf("  domain: %s (%s)\n", pacc_result_domain_unicode(res),
 		    pacc_result_domain(res));
 	if (pacc_result_source(res))

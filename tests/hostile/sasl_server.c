@@ -186,8 +186,8 @@ caps(char *out, size_t cap, const char *mechs)
 		size_t n = strcspn(p, " ");
 
 		if (n > 0 && o + n + 7 < sizeof(m))
-			o += (size_t)snprintf(m + o, sizeof(m) - o, " AUTH=%.*s",
-			    (int)n, p);
+			o += (size_t)snprintf(m + o, sizeof(m) - o,
+			    " AUTH=%.*s", (int)n, p);
 		p += n;
 		while (*p == ' ')
 			p++;
@@ -301,7 +301,7 @@ serve(SSL_CTX *sctx, int fd, Gsasl *g, const char *mechs)
 {
 	char line[LINE_MAX_BYTES], reply[LINE_MAX_BYTES + 700], cap[600];
 	struct conn c;
-	struct timeval tv = {10, 0};
+	struct timeval tv = { 10, 0 };
 
 	memset(&c, 0, sizeof(c));
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
@@ -411,10 +411,11 @@ main(int argc, char **argv)
 		}
 	}
 	if (!cert || !key || !opt_user || !opt_password) {
-		fprintf(stderr, "usage: sasl_server --cert F --key F --user U "
-				"--password P [--addr A] [--port N] [--tls12] "
-				"[--mechs LIST] [--wrong-cb] [--bad-final] "
-				"[--skip-final] [--record F]\n");
+		fprintf(stderr,
+		    "usage: sasl_server --cert F --key F --user U "
+		    "--password P [--addr A] [--port N] [--tls12] "
+		    "[--mechs LIST] [--wrong-cb] [--bad-final] "
+		    "[--skip-final] [--record F]\n");
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);

@@ -66,13 +66,13 @@ done(pacc_discovery *d, const pacc_result *res, void *ud)
 	t->seen->order[t->seen->n++] = t->id;
 }
 
-#define CHECK(c)                                                              \
-	do {                                                                  \
-		if (!(c)) {                                                   \
+#define CHECK(c)                                                               \
+	do {                                                                   \
+		if (!(c)) {                                                    \
 			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, \
-			    __LINE__, #c);                                    \
-			return 1;                                             \
-		}                                                             \
+			    __LINE__, #c);                                     \
+			return 1;                                              \
+		}                                                              \
 	} while (0)
 
 int
@@ -82,7 +82,7 @@ main(void)
 	pacc_discover_opts slow = PACC_DISCOVER_OPTS_INIT;
 	pacc_discover_opts fast = PACC_DISCOVER_OPTS_INIT;
 	struct seen seen;
-	struct tag t0 = {&seen, 0}, t1 = {&seen, 1};
+	struct tag t0 = { &seen, 0 }, t1 = { &seen, 1 };
 	struct pollfd fds[64];
 	pacc_ctx *ctx;
 	size_t n;

@@ -77,7 +77,7 @@ main(int argc, char **argv)
 	const char *env = getenv("PACC_WORLD_ENV");
 	const char *address = argc > 1 ? argv[1] : "alice@secure.example";
 	unsigned mechs = PACC_MECH_BIT(PACC_MECH_PACC) |
-			 PACC_MECH_BIT(PACC_MECH_PACC_MX);
+	    PACC_MECH_BIT(PACC_MECH_PACC_MX);
 	long total, n, enomem = 0, results = 0, found = 0;
 	int outcome, rc;
 
@@ -104,8 +104,9 @@ main(int argc, char **argv)
 		else if (rc == PACC_OK)
 			results++;
 		else {
-			fprintf(stderr, "allocation %ld: unexpected status %s\n",
-			    n, pacc_status_name(rc));
+			fprintf(stderr,
+			    "allocation %ld: unexpected status %s\n", n,
+			    pacc_status_name(rc));
 			return 1;
 		}
 		found += outcome == PACC_RESULT_FOUND;

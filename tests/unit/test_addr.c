@@ -22,8 +22,8 @@
 static char why[160];
 
 static void
-good(const char *in, const char *local, const char *domain,
-    const char *uni, const char *address)
+good(const char *in, const char *local, const char *domain, const char *uni,
+    const char *address)
 {
 	struct pacc__addr a;
 	int rc = pacc__addr_parse(&a, in, why, sizeof(why));
@@ -79,20 +79,29 @@ test_addr_good(void **state)
 	good("\"\"@example.com", "\"\"", "example.com", "example.com",
 	    "\"\"@example.com");
 	/* RFC 6532: UTF-8 local part; IDN domain both ways */
-	good("j\xc3\xb6rg@b\xc3\xbc" "cher.example", "j\xc3\xb6rg",
-	    "xn--bcher-kva.example", "b\xc3\xbc" "cher.example",
+	good("j\xc3\xb6rg@b\xc3\xbc"
+	     "cher.example",
+	    "j\xc3\xb6rg", "xn--bcher-kva.example",
+	    "b\xc3\xbc"
+	    "cher.example",
 	    "j\xc3\xb6rg@xn--bcher-kva.example");
 	good("alice@xn--bcher-kva.example", "alice", "xn--bcher-kva.example",
-	    "b\xc3\xbc" "cher.example", "alice@xn--bcher-kva.example");
-	good("alice@B\xc3\x9c" "CHER.example", "alice",
-	    "xn--bcher-kva.example", "b\xc3\xbc" "cher.example",
+	    "b\xc3\xbc"
+	    "cher.example",
+	    "alice@xn--bcher-kva.example");
+	good("alice@B\xc3\x9c"
+	     "CHER.example",
+	    "alice", "xn--bcher-kva.example",
+	    "b\xc3\xbc"
+	    "cher.example",
 	    "alice@xn--bcher-kva.example");
 	/* UTS #46 non-transitional: sharp s stays */
 	good("x@fa\xc3\x9f.de", "x", "xn--fa-hia.de", "fa\xc3\x9f.de",
 	    "x@xn--fa-hia.de");
 	/* ideographic full stop is a label separator (UTS #46 mapping) */
-	good("x@example\xe3\x80\x82" "com", "x", "example.com", "example.com",
-	    "x@example.com");
+	good("x@example\xe3\x80\x82"
+	     "com",
+	    "x", "example.com", "example.com", "x@example.com");
 	good("1@123.example", "1", "123.example", "123.example",
 	    "1@123.example");
 }
@@ -121,7 +130,8 @@ test_addr_limits(void **state)
 	good(in, "a", dom, dom, in);
 	snprintf(in, sizeof(in), "a@x%s", dom);
 	bad(in, NULL);
-	snprintf(in, sizeof(in), "a@%.64s.com", "aaaaaaaaaaaaaaaaaaaaaaaa"
+	snprintf(in, sizeof(in), "a@%.64s.com",
+	    "aaaaaaaaaaaaaaaaaaaaaaaa"
 	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
 	bad(in, NULL);
 	/* the whole input is capped */
@@ -173,20 +183,26 @@ test_addr_bad(void **state)
 	bad("alice@example-.com", NULL);
 	bad("alice@xn--zz.example", "IDN");
 	bad("alice@xn--ab.example", "IDN");
-	bad("alice@\xe2\x80\x8d.com", "IDN");		/* ZWJ alone */
-	bad("alice@a\xef\xbc\xbf" "b.example", NULL); /* fullwidth '_' */
+	bad("alice@\xe2\x80\x8d.com", "IDN"); /* ZWJ alone */
+	bad("alice@a\xef\xbc\xbf"
+	    "b.example",
+	    NULL); /* fullwidth '_' */
 }
 
 static void
 test_addr_not_utf8(void **state)
 {
 	(void)state;
-	bad("j\xf6rg@example.com", "UTF-8");		/* Latin-1 */
-	bad("alice@b\xfc" "cher.example", "UTF-8");
-	bad("a\xc0\xaf" "b@example.com", "UTF-8");	/* overlong '/' */
-	bad("a\xed\xa0\x80@example.com", "UTF-8");	/* surrogate */
+	bad("j\xf6rg@example.com", "UTF-8"); /* Latin-1 */
+	bad("alice@b\xfc"
+	    "cher.example",
+	    "UTF-8");
+	bad("a\xc0\xaf"
+	    "b@example.com",
+	    "UTF-8");				       /* overlong '/' */
+	bad("a\xed\xa0\x80@example.com", "UTF-8");     /* surrogate */
 	bad("a\xf4\x90\x80\x80@example.com", "UTF-8"); /* > U+10FFFF */
-	bad("a\xe2\x82@example.com", "UTF-8");		/* truncated */
+	bad("a\xe2\x82@example.com", "UTF-8");	       /* truncated */
 	bad("a@example.com\xc3", "UTF-8");
 	bad("\xff\xfe@example.com", "UTF-8");
 }
@@ -197,12 +213,18 @@ test_addr_locale_independent(void **state)
 {
 	(void)state;
 	setlocale(LC_ALL, "C");
-	good("j\xc3\xb6rg@b\xc3\xbc" "cher.example", "j\xc3\xb6rg",
-	    "xn--bcher-kva.example", "b\xc3\xbc" "cher.example",
+	good("j\xc3\xb6rg@b\xc3\xbc"
+	     "cher.example",
+	    "j\xc3\xb6rg", "xn--bcher-kva.example",
+	    "b\xc3\xbc"
+	    "cher.example",
 	    "j\xc3\xb6rg@xn--bcher-kva.example");
 	if (setlocale(LC_ALL, "C.UTF-8") != NULL)
-		good("alice@B\xc3\x9c" "CHER.example", "alice",
-		    "xn--bcher-kva.example", "b\xc3\xbc" "cher.example",
+		good("alice@B\xc3\x9c"
+		     "CHER.example",
+		    "alice", "xn--bcher-kva.example",
+		    "b\xc3\xbc"
+		    "cher.example",
 		    "alice@xn--bcher-kva.example");
 	setlocale(LC_ALL, "C");
 }
@@ -213,16 +235,14 @@ test_addr_args(void **state)
 	struct pacc__addr a;
 
 	(void)state;
-	assert_int_equal(pacc__addr_parse(NULL, "a@b.c", NULL, 0),
-	    PACC_EINVAL);
+	assert_int_equal(pacc__addr_parse(NULL, "a@b.c", NULL, 0), PACC_EINVAL);
 	assert_int_equal(pacc__addr_parse(&a, NULL, NULL, 0), PACC_EINVAL);
 	assert_int_equal(pacc__addr_parse(&a, "a@example.com", NULL, 0),
 	    PACC_OK);
 	pacc__addr_clear(&a);
 	pacc__addr_clear(NULL);
 	/* a small why buffer is truncated, never overrun */
-	assert_int_equal(pacc__addr_parse(&a, "alice", why, 5),
-	    PACC_EADDRESS);
+	assert_int_equal(pacc__addr_parse(&a, "alice", why, 5), PACC_EADDRESS);
 	assert_int_equal(strlen(why), 4);
 }
 
@@ -253,7 +273,8 @@ test_hostname_valid(void **state)
 	assert_false(pacc__hostname_valid("a b.example"));
 	assert_false(pacc__hostname_valid("a*.example"));
 	assert_false(pacc__hostname_valid("*.example"));
-	assert_false(pacc__hostname_valid("b\xc3\xbc" "cher.example"));
+	assert_false(pacc__hostname_valid("b\xc3\xbc"
+					  "cher.example"));
 	assert_false(pacc__hostname_valid("192.0.2.1"));
 	assert_false(pacc__hostname_valid("example.123"));
 	assert_false(pacc__hostname_valid("a:b"));
@@ -280,18 +301,18 @@ test_https_url(void **state)
 	static const struct {
 		const char *url, *host;
 	} ok[] = {
-		{"https://jmap.example.com/session", "jmap.example.com"},
-		{"https://jmap.example.com", "jmap.example.com"},
-		{"HTTPS://JMAP.Example.COM/Path", "jmap.example.com"},
-		{"https://jmap.example.com./x", "jmap.example.com"},
-		{"https://jmap.example.com:8443/x", "jmap.example.com"},
-		{"https://jmap.example.com:1", "jmap.example.com"},
-		{"https://jmap.example.com:65535/", "jmap.example.com"},
-		{"https://h.example?q=1", "h.example"},
-		{"https://h.example#frag", "h.example"},
-		{"https://h.example/a@b", "h.example"},
-		{"https://h.example/%40", "h.example"},
-		{"https://localhost/", "localhost"},
+		{ "https://jmap.example.com/session", "jmap.example.com" },
+		{ "https://jmap.example.com", "jmap.example.com" },
+		{ "HTTPS://JMAP.Example.COM/Path", "jmap.example.com" },
+		{ "https://jmap.example.com./x", "jmap.example.com" },
+		{ "https://jmap.example.com:8443/x", "jmap.example.com" },
+		{ "https://jmap.example.com:1", "jmap.example.com" },
+		{ "https://jmap.example.com:65535/", "jmap.example.com" },
+		{ "https://h.example?q=1", "h.example" },
+		{ "https://h.example#frag", "h.example" },
+		{ "https://h.example/a@b", "h.example" },
+		{ "https://h.example/%40", "h.example" },
+		{ "https://localhost/", "localhost" },
 	};
 	static const char *const no[] = {
 		NULL,
@@ -318,7 +339,8 @@ test_https_url(void **state)
 		"https://jmap.example.com:44a/",
 		"https://jmap.example.com:-1/",
 		"https://jmap_x.example.com/",
-		"https://b\xc3\xbc" "cher.example/",
+		"https://b\xc3\xbc"
+		"cher.example/",
 		"https://xn--bcher-kva.example/\xc3\xbc",
 		"https://%6aap.example.com/",
 		"https://..example/",
@@ -407,7 +429,8 @@ reg_thread(void *ud)
 		char *r = NULL;
 
 		if (pacc__registrable_domain(&r, "x.y.example.co.uk") !=
-		    PACC_OK || strcmp(r, "example.co.uk") != 0)
+			PACC_OK ||
+		    strcmp(r, "example.co.uk") != 0)
 			return (void *)1;
 		pacc__free(r);
 	}
@@ -422,8 +445,8 @@ test_registrable_threads(void **state)
 
 	(void)state;
 	for (int i = 0; i < 8; i++)
-		assert_int_equal(pthread_create(&t[i], NULL, reg_thread,
-		    NULL), 0);
+		assert_int_equal(pthread_create(&t[i], NULL, reg_thread, NULL),
+		    0);
 	for (int i = 0; i < 8; i++) {
 		void *res;
 
@@ -458,7 +481,9 @@ static void
 test_enomem(void **state)
 {
 	(void)state;
-	enomem_sweep(parse_once, "j\xc3\xb6rg@b\xc3\xbc" "cher.example");
+	enomem_sweep(parse_once,
+	    "j\xc3\xb6rg@b\xc3\xbc"
+	    "cher.example");
 	enomem_sweep(reg_once, "a.b.example.com");
 }
 

@@ -22,10 +22,10 @@ dec(const char *in, unsigned char *out, size_t cap, size_t *n)
 static void
 test_vectors(void **state)
 {
-	static const char *const plain[] = {"", "f", "fo", "foo", "foob",
-	    "fooba", "foobar"};
-	static const char *const enc[] = {"", "Zg==", "Zm8=", "Zm9v",
-	    "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy"};
+	static const char *const plain[] = { "", "f", "fo", "foo", "foob",
+		"fooba", "foobar" };
+	static const char *const enc[] = { "", "Zg==", "Zm8=", "Zm9v",
+		"Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy" };
 	unsigned char out[16];
 	char txt[16];
 	size_t n;
@@ -36,7 +36,8 @@ test_vectors(void **state)
 		assert_int_equal(n, strlen(plain[i]));
 		assert_memory_equal(out, plain[i], n);
 		assert_int_equal(pacc__base64_encode(txt, sizeof(txt),
-		    (const unsigned char *)plain[i], strlen(plain[i])),
+				     (const unsigned char *)plain[i],
+				     strlen(plain[i])),
 		    PACC_OK);
 		assert_string_equal(txt, enc[i]);
 	}
@@ -53,8 +54,8 @@ test_all_bytes_roundtrip(void **state)
 	for (size_t i = 0; i < sizeof(in); i++)
 		in[i] = (unsigned char)i;
 	for (size_t len = 0; len <= sizeof(in); len++) {
-		assert_int_equal(pacc__base64_encode(txt, sizeof(txt), in,
-		    len), PACC_OK);
+		assert_int_equal(pacc__base64_encode(txt, sizeof(txt), in, len),
+		    PACC_OK);
 		assert_int_equal(strlen(txt), (len + 2) / 3 * 4);
 		assert_int_equal(dec(txt, out, sizeof(out), &n), PACC_OK);
 		assert_int_equal(n, len);
@@ -66,21 +67,21 @@ static void
 test_strictness(void **state)
 {
 	static const char *const bad[] = {
-	    "Zg",	 /* missing padding */
-	    "Zg=",	 /* short padding */
-	    "Zm9v\n",	 /* whitespace */
-	    "Zm 9v",	 /* inner space */
-	    " Zm9v",	 /* leading space */
-	    "Zm9-",	 /* base64url alphabet */
-	    "Zm9_",	 /* base64url alphabet */
-	    "Zh==",	 /* non-zero pad bits (§3.5) */
-	    "Zm9=",	 /* non-zero pad bits */
-	    "Z===",	 /* too much padding */
-	    "====",	 /* only padding */
-	    "Zg=a",	 /* data after padding */
-	    "Zg==Zg==", /* padding in the middle */
-	    "Zm=v",	 /* '=' inside a quantum */
-	    "Zm9v!A==", /* punctuation */
+		"Zg",	    /* missing padding */
+		"Zg=",	    /* short padding */
+		"Zm9v\n",   /* whitespace */
+		"Zm 9v",    /* inner space */
+		" Zm9v",    /* leading space */
+		"Zm9-",	    /* base64url alphabet */
+		"Zm9_",	    /* base64url alphabet */
+		"Zh==",	    /* non-zero pad bits (§3.5) */
+		"Zm9=",	    /* non-zero pad bits */
+		"Z===",	    /* too much padding */
+		"====",	    /* only padding */
+		"Zg=a",	    /* data after padding */
+		"Zg==Zg==", /* padding in the middle */
+		"Zm=v",	    /* '=' inside a quantum */
+		"Zm9v!A==", /* punctuation */
 	};
 	unsigned char out[16];
 	size_t n = 99;
@@ -100,10 +101,11 @@ test_embedded_nul_and_high_bytes(void **state)
 	size_t n;
 
 	(void)state;
-	assert_int_equal(pacc__base64_decode(out, sizeof(out), &n, "Zm\0v",
-	    4), PACC_EFORMAT);
-	assert_int_equal(pacc__base64_decode(out, sizeof(out), &n,
-	    "Zm9\xc3", 4), PACC_EFORMAT);
+	assert_int_equal(pacc__base64_decode(out, sizeof(out), &n, "Zm\0v", 4),
+	    PACC_EFORMAT);
+	assert_int_equal(
+	    pacc__base64_decode(out, sizeof(out), &n, "Zm9\xc3", 4),
+	    PACC_EFORMAT);
 }
 
 static void
@@ -120,10 +122,12 @@ test_capacity(void **state)
 	assert_int_equal(dec("Zm9v", out, 2, &n), PACC_ETOOBIG);
 	assert_int_equal(dec("Zm9vYg==", out, 3, &n), PACC_ETOOBIG);
 	/* encode: 6 bytes need 8 chars + NUL */
-	assert_int_equal(pacc__base64_encode(txt, 9,
-	    (const unsigned char *)"foobar", 6), PACC_OK);
-	assert_int_equal(pacc__base64_encode(txt, 8,
-	    (const unsigned char *)"foobar", 6), PACC_ETOOBIG);
+	assert_int_equal(
+	    pacc__base64_encode(txt, 9, (const unsigned char *)"foobar", 6),
+	    PACC_OK);
+	assert_int_equal(
+	    pacc__base64_encode(txt, 8, (const unsigned char *)"foobar", 6),
+	    PACC_ETOOBIG);
 	assert_int_equal(pacc__base64_encode(txt, 1, NULL, 0), PACC_OK);
 	assert_string_equal(txt, "");
 }
@@ -138,8 +142,7 @@ test_bad_args(void **state)
 	(void)state;
 	assert_int_equal(pacc__base64_decode(out, 4, NULL, "Zm9v", 4),
 	    PACC_EINVAL);
-	assert_int_equal(pacc__base64_decode(out, 4, &n, NULL, 4),
-	    PACC_EINVAL);
+	assert_int_equal(pacc__base64_decode(out, 4, &n, NULL, 4), PACC_EINVAL);
 	assert_int_equal(pacc__base64_decode(NULL, 4, &n, "Zm9v", 4),
 	    PACC_EINVAL);
 	assert_int_equal(pacc__base64_decode(NULL, 0, &n, NULL, 0), PACC_OK);

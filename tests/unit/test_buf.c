@@ -128,8 +128,7 @@ test_appendf(void **state)
 	pacc__free(s);
 
 	pacc__buf_init(&b, 10);
-	assert_int_equal(pacc__buf_appendf(&b, "%s", long_arg),
-	    PACC_ETOOBIG);
+	assert_int_equal(pacc__buf_appendf(&b, "%s", long_arg), PACC_ETOOBIG);
 	assert_int_equal(b.len, 0);
 	pacc__buf_free(&b);
 }

@@ -23,7 +23,8 @@ test_setters(void **state)
 	assert_int_equal(pacc_ctx_set_resolver(ctx, "127.0.0.1"), PACC_OK);
 	assert_int_equal(pacc_ctx_set_resolver(ctx, "::1@5353"), PACC_OK);
 	assert_int_equal(pacc_ctx_set_resolver(ctx, "192.0.2.1@53"), PACC_OK);
-	assert_int_equal(pacc_ctx_set_resolver(ctx, "dns.example"), PACC_EINVAL);
+	assert_int_equal(pacc_ctx_set_resolver(ctx, "dns.example"),
+	    PACC_EINVAL);
 	assert_int_equal(pacc_ctx_set_resolver(ctx, "1.2.3.4@"), PACC_EINVAL);
 	assert_int_equal(pacc_ctx_set_resolver(ctx, "1.2.3.4@0"), PACC_EINVAL);
 	assert_int_equal(pacc_ctx_set_resolver(ctx, "1.2.3.4@65536"),
@@ -35,8 +36,8 @@ test_setters(void **state)
 	assert_int_equal(pacc_ctx_set_timeout_ms(ctx, 2500), PACC_OK);
 	assert_int_equal(pacc_ctx_set_mechanisms(ctx, 0), PACC_EINVAL);
 	assert_int_equal(pacc_ctx_set_mechanisms(ctx, 1u << 20), PACC_EINVAL);
-	assert_int_equal(pacc_ctx_set_mechanisms(ctx,
-			     PACC_MECH_BIT(PACC_MECH_PACC)),
+	assert_int_equal(
+	    pacc_ctx_set_mechanisms(ctx, PACC_MECH_BIT(PACC_MECH_PACC)),
 	    PACC_OK);
 	assert_int_equal(pacc_ctx_set_ca_file(ctx, "/nonexistent/ca.pem"),
 	    PACC_ECAFILE);
@@ -56,15 +57,15 @@ test_mechanisms_parse(void **state)
 	assert_int_equal(m, PACC_MECH_BIT(PACC_MECH_PACC));
 	assert_int_equal(pacc_mechanisms_parse(&m, "pacc,pacc-mx,guess"),
 	    PACC_OK);
-	assert_int_equal(m, PACC_MECH_BIT(PACC_MECH_PACC) |
-				PACC_MECH_BIT(PACC_MECH_PACC_MX) |
-				PACC_MECH_BIT(PACC_MECH_GUESS));
+	assert_int_equal(m,
+	    PACC_MECH_BIT(PACC_MECH_PACC) | PACC_MECH_BIT(PACC_MECH_PACC_MX) |
+		PACC_MECH_BIT(PACC_MECH_GUESS));
 	assert_int_equal(pacc_mechanisms_parse(&m, ""), PACC_EINVAL);
 	assert_int_equal(pacc_mechanisms_parse(&m, "pacc,"), PACC_OK);
 	assert_int_equal(pacc_mechanisms_parse(&m, ",pacc"), PACC_EINVAL);
 	assert_int_equal(pacc_mechanisms_parse(&m, "nope"), PACC_EINVAL);
-	assert_int_equal(pacc_mechanisms_parse(&m,
-			     "averyveryveryverylongmechanismname"),
+	assert_int_equal(
+	    pacc_mechanisms_parse(&m, "averyveryveryverylongmechanismname"),
 	    PACC_EINVAL);
 	assert_int_equal(pacc_mechanisms_parse(NULL, "pacc"), PACC_EINVAL);
 }
@@ -131,7 +132,7 @@ static void
 test_bad_address_via_loop(void **state)
 {
 	pacc_ctx *ctx = NULL;
-	struct got g = {0, 0, 0};
+	struct got g = { 0, 0, 0 };
 	struct pollfd fds[4];
 	size_t n = 99;
 	int t = 0;
@@ -139,8 +140,8 @@ test_bad_address_via_loop(void **state)
 	(void)state;
 	assert_int_equal(pacc_ctx_new(&ctx), PACC_OK);
 	assert_int_equal(pacc_ctx_set_timer_cb(ctx, on_timer, NULL), PACC_OK);
-	assert_int_equal(pacc_discover_start(NULL, ctx, "not an address",
-			     NULL, on_result, &g),
+	assert_int_equal(pacc_discover_start(NULL, ctx, "not an address", NULL,
+			     on_result, &g),
 	    PACC_OK);
 	assert_int_equal(g.calls, 0);
 	assert_int_equal(pacc_ctx_pending(ctx), 1);
@@ -190,21 +191,19 @@ test_cancel(void **state)
 {
 	pacc_ctx *ctx = NULL;
 	pacc_discovery *d = NULL;
-	struct got g = {0, 0, 0};
+	struct got g = { 0, 0, 0 };
 
 	(void)state;
 	assert_int_equal(pacc_ctx_new(&ctx), PACC_OK);
-	assert_int_equal(pacc_discover_start(&d, ctx, "@@", NULL, on_result,
-			     &g),
-	    PACC_OK);
+	assert_int_equal(
+	    pacc_discover_start(&d, ctx, "@@", NULL, on_result, &g), PACC_OK);
 	pacc_discover_cancel(d);
 	assert_int_equal(pacc_ctx_pending(ctx), 0);
 	pacc_ctx_socket_action(ctx, PACC_SOCKET_TIMEOUT, 0);
 	assert_int_equal(g.calls, 0);
 	/* freeing a context cancels what still runs */
-	assert_int_equal(pacc_discover_start(NULL, ctx, "@@", NULL, on_result,
-			     &g),
-	    PACC_OK);
+	assert_int_equal(
+	    pacc_discover_start(NULL, ctx, "@@", NULL, on_result, &g), PACC_OK);
 	pacc_ctx_free(ctx);
 	assert_int_equal(g.calls, 0);
 }

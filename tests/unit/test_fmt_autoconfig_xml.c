@@ -127,9 +127,11 @@ host_srv(const struct pacc_server *s, pacc_protocol p, const char *host,
 static const char *
 doc_of(char *buf, size_t size, const char *inner)
 {
-	snprintf(buf, size, "<?xml version=\"1.0\"?>\n<clientConfig "
+	snprintf(buf, size,
+	    "<?xml version=\"1.0\"?>\n<clientConfig "
 	    "version=\"1.1\"><emailProvider id=\"example.com\">%s"
-	    "</emailProvider></clientConfig>", inner);
+	    "</emailProvider></clientConfig>",
+	    inner);
 	return buf;
 }
 
@@ -139,16 +141,18 @@ server(char *buf, size_t size, const char *kind, const char *type,
     const char *host, const char *port, const char *sock, const char *user,
     const char *auth)
 {
-	snprintf(buf, size, "<%sServer type=\"%s\"><hostname>%s</hostname>"
+	snprintf(buf, size,
+	    "<%sServer type=\"%s\"><hostname>%s</hostname>"
 	    "<port>%s</port><socketType>%s</socketType>%s%s%s"
-	    "<authentication>%s</authentication></%sServer>", kind, type,
-	    host, port, sock, user ? "<username>" : "", user ? user : "",
-	    user ? "</username>" : "", auth, kind);
+	    "<authentication>%s</authentication></%sServer>",
+	    kind, type, host, port, sock, user ? "<username>" : "",
+	    user ? user : "", user ? "</username>" : "", auth, kind);
 	return buf;
 }
 
-#define IMAP_OK "<incomingServer type=\"imap\"><hostname>i.example.com" \
-	"</hostname><port>993</port><socketType>SSL</socketType>" \
+#define IMAP_OK                                                                \
+	"<incomingServer type=\"imap\"><hostname>i.example.com"                \
+	"</hostname><port>993</port><socketType>SSL</socketType>"              \
 	"<authentication>password-cleartext</authentication></incomingServer>"
 
 static void
@@ -163,17 +167,17 @@ test_fixture_full(void **state)
 	assert_int_equal(parse_opts(&c, b, n, ADDR, false), PACC_OK);
 	/* the document lists POP3 first: its order stands */
 	assert_int_equal(c->nservers, 7);
-	host_srv(&c->servers[0], PACC_PROTO_POP3, "pop.example.com", 995,
-	    IMPL, "alice", PW);
-	host_srv(&c->servers[1], PACC_PROTO_IMAP, "imap.example.com", 993,
-	    IMPL, NULL, BOTH);
-	host_srv(&c->servers[2], PACC_PROTO_IMAP, "imap.example.com", 143,
-	    STLS, "alice.example.com", PW);
+	host_srv(&c->servers[0], PACC_PROTO_POP3, "pop.example.com", 995, IMPL,
+	    "alice", PW);
+	host_srv(&c->servers[1], PACC_PROTO_IMAP, "imap.example.com", 993, IMPL,
+	    NULL, BOTH);
+	host_srv(&c->servers[2], PACC_PROTO_IMAP, "imap.example.com", 143, STLS,
+	    "alice.example.com", PW);
 	/* no <username>: the first incoming server's */
-	host_srv(&c->servers[3], PACC_PROTO_SMTP, "smtp.example.com", 465,
-	    IMPL, "alice", OA);
-	host_srv(&c->servers[4], PACC_PROTO_SMTP, "smtp.example.com", 587,
-	    STLS, NULL, PW);
+	host_srv(&c->servers[3], PACC_PROTO_SMTP, "smtp.example.com", 465, IMPL,
+	    "alice", OA);
+	host_srv(&c->servers[4], PACC_PROTO_SMTP, "smtp.example.com", 587, STLS,
+	    NULL, PW);
 	assert_int_equal(c->servers[5].proto, PACC_PROTO_CALDAV);
 	assert_string_equal(c->servers[5].url, "https://dav.example.com/cal/");
 	assert_null(c->servers[5].host);
@@ -213,7 +217,9 @@ test_latin1(void **state)
 	assert_int_equal(parse_opts(&c, b, n, "bob@example.de", false),
 	    PACC_OK);
 	/* expat hands out UTF-8 whatever the document's encoding */
-	assert_string_equal(c->provider_name, "B\xc3\xbc" "cher Mail");
+	assert_string_equal(c->provider_name,
+	    "B\xc3\xbc"
+	    "cher Mail");
 	assert_null(c->servers[0].username);
 	pacc__config_free(c);
 	free(b);
@@ -229,16 +235,18 @@ test_order(void **state)
 	/* IMAP before POP3 when the document starts with IMAP */
 	snprintf(e, sizeof(e), "%s%s%s",
 	    server(a, sizeof(a), "incoming", "imap", "i1.example.com", "993",
-	    "SSL", NULL, "password-cleartext"),
+		"SSL", NULL, "password-cleartext"),
 	    server(b, sizeof(b), "incoming", "pop3", "p1.example.com", "995",
-	    "SSL", NULL, "password-cleartext"),
+		"SSL", NULL, "password-cleartext"),
 	    server(d, sizeof(d), "incoming", "imap", "i2.example.com", "993",
-	    "SSL", NULL, "password-cleartext"));
-	snprintf(doc, sizeof(doc), "<clientConfig><emailProvider>"
+		"SSL", NULL, "password-cleartext"));
+	snprintf(doc, sizeof(doc),
+	    "<clientConfig><emailProvider>"
 	    "<outgoingServer type=\"smtp\"><hostname>s.example.com</hostname>"
 	    "<port>465</port><socketType>SSL</socketType><authentication>"
 	    "password-cleartext</authentication></outgoingServer>%s"
-	    "</emailProvider></clientConfig>", e);
+	    "</emailProvider></clientConfig>",
+	    e);
 	c = must(doc);
 	assert_int_equal(c->nservers, 4);
 	assert_string_equal(c->servers[0].host, "i1.example.com");
@@ -250,11 +258,11 @@ test_order(void **state)
 	/* POP3 first (after an ignored type): document order kept */
 	snprintf(e, sizeof(e), "<incomingServer type=\"ews\"/>%s%s%s",
 	    server(a, sizeof(a), "incoming", "pop3", "p1.example.com", "995",
-	    "SSL", NULL, "password-cleartext"),
+		"SSL", NULL, "password-cleartext"),
 	    server(b, sizeof(b), "incoming", "imap", "i1.example.com", "993",
-	    "SSL", NULL, "password-cleartext"),
+		"SSL", NULL, "password-cleartext"),
 	    server(d, sizeof(d), "incoming", "pop3", "p2.example.com", "995",
-	    "SSL", NULL, "password-cleartext"));
+		"SSL", NULL, "password-cleartext"));
 	c = must(doc_of(doc, sizeof(doc), e));
 	assert_int_equal(c->nservers, 3);
 	assert_string_equal(c->servers[0].host, "p1.example.com");
@@ -270,25 +278,26 @@ test_socket_types(void **state)
 		const char *sock;
 		int tls; /* -1 skipped */
 	} cases[] = {
-		{"SSL", PACC_TLS_IMPLICIT},
-		{"ssl", PACC_TLS_IMPLICIT},
-		{" SSL\n", PACC_TLS_IMPLICIT},
-		{"STARTTLS", PACC_TLS_STARTTLS},
-		{"StartTLS", PACC_TLS_STARTTLS},
-		{"TLS", -1},
-		{"", -1},
-		{"SSL STARTTLS", -1},
-		{"plain", -2},
-		{"PLAIN", -2},
+		{ "SSL", PACC_TLS_IMPLICIT },
+		{ "ssl", PACC_TLS_IMPLICIT },
+		{ " SSL\n", PACC_TLS_IMPLICIT },
+		{ "STARTTLS", PACC_TLS_STARTTLS },
+		{ "StartTLS", PACC_TLS_STARTTLS },
+		{ "TLS", -1 },
+		{ "", -1 },
+		{ "SSL STARTTLS", -1 },
+		{ "plain", -2 },
+		{ "PLAIN", -2 },
 	};
 	char doc[4096], a[512], b[1024];
 	struct pacc__config *c;
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		snprintf(b, sizeof(b), "%s%s", server(a, sizeof(a),
-		    "incoming", "imap", "imap.example.com", "993",
-		    cases[i].sock, NULL, "password-cleartext"), IMAP_OK);
+		snprintf(b, sizeof(b), "%s%s",
+		    server(a, sizeof(a), "incoming", "imap", "imap.example.com",
+			"993", cases[i].sock, NULL, "password-cleartext"),
+		    IMAP_OK);
 		c = must(doc_of(doc, sizeof(doc), b));
 		if (cases[i].tls >= 0) {
 			assert_int_equal(c->nservers, 2);
@@ -312,14 +321,18 @@ test_socket_types(void **state)
 		}
 	}
 	/* plain allowed: kept as tls none; plain and broken: not counted */
-	c = must_addr(doc_of(doc, sizeof(doc), server(a, sizeof(a),
-	    "incoming", "pop3", "pop.example.com", "110", "plain", NULL,
-	    "password-cleartext")), ADDR, true);
+	c = must_addr(
+	    doc_of(doc, sizeof(doc),
+		server(a, sizeof(a), "incoming", "pop3", "pop.example.com",
+		    "110", "plain", NULL, "password-cleartext")),
+	    ADDR, true);
 	assert_int_equal(c->servers[0].tls, PACC_TLS_NONE);
 	pacc__config_free(c);
-	must_fail(doc_of(doc, sizeof(doc), server(a, sizeof(a), "incoming",
-	    "pop3", "pop.example.com", "0", "plain", NULL,
-	    "password-cleartext")), "port");
+	must_fail(
+	    doc_of(doc, sizeof(doc),
+		server(a, sizeof(a), "incoming", "pop3", "pop.example.com", "0",
+		    "plain", NULL, "password-cleartext")),
+	    "port");
 	assert_int_equal(nplain, 0);
 }
 
@@ -329,38 +342,58 @@ test_placeholders(void **state)
 	static const struct {
 		const char *addr, *host, *user, *want_host, *want_user;
 	} ok[] = {
-		{ADDR, "%EMAILDOMAIN%", "%EMAILADDRESS%", "example.com", NULL},
-		{ADDR, "mail.%EMAILDOMAIN%", "%EMAILLOCALPART%",
-		    "mail.example.com", "alice"},
-		{"Bob@Sub.Example.org", "imap.%EMAILDOMAIN%",
+		{ ADDR, "%EMAILDOMAIN%", "%EMAILADDRESS%", "example.com",
+		    NULL },
+		{ ADDR, "mail.%EMAILDOMAIN%", "%EMAILLOCALPART%",
+		    "mail.example.com", "alice" },
+		{ "Bob@Sub.Example.org", "imap.%EMAILDOMAIN%",
 		    "%EMAILLOCALPART%.%EMAILDOMAIN%", "imap.sub.example.org",
-		    "Bob.Sub.Example.org"},
+		    "Bob.Sub.Example.org" },
 		/* every occurrence, not only the first */
-		{ADDR, "x.example.com", "%EMAILLOCALPART%+%EMAILLOCALPART%",
-		    "x.example.com", "alice+alice"},
+		{ ADDR, "x.example.com", "%EMAILLOCALPART%+%EMAILLOCALPART%",
+		    "x.example.com", "alice+alice" },
 		/* a '%' in the address is data, never a placeholder */
-		{"a%EMAILDOMAIN%b@example.com", "x.example.com",
-		    "%EMAILLOCALPART%", "x.example.com",
-		    "a%EMAILDOMAIN%b"},
-		{ADDR, "x.example.com", "", "x.example.com", NULL},
-		{ADDR, "x.example.com", "alice@example.com", "x.example.com",
-		    NULL},
-		{ADDR, "x.example.com", "B\xc3\xbc" "cher", "x.example.com",
-		    "B\xc3\xbc" "cher"},
-		{"\xc3\xa9lise@xn--bcher-kva.example", "imap.%EMAILDOMAIN%",
-		    "%EMAILADDRESS%", "imap.xn--bcher-kva.example", NULL},
+		{ "a%EMAILDOMAIN%b@example.com", "x.example.com",
+		    "%EMAILLOCALPART%", "x.example.com", "a%EMAILDOMAIN%b" },
+		{ ADDR, "x.example.com", "", "x.example.com", NULL },
+		{ ADDR, "x.example.com", "alice@example.com", "x.example.com",
+		    NULL },
+		{ ADDR, "x.example.com",
+		    "B\xc3\xbc"
+		    "cher",
+		    "x.example.com",
+		    "B\xc3\xbc"
+		    "cher" },
+		{ "\xc3\xa9lise@xn--bcher-kva.example", "imap.%EMAILDOMAIN%",
+		    "%EMAILADDRESS%", "imap.xn--bcher-kva.example", NULL },
 	};
 	static const char *const bad_user[] = {
-		"%EMAILADDRESS",	/* office365.com.xml */
-		"%emailaddress%", "%REALNAME%", "100%", "%", "%%",
-		"%EMAILLOCALPART", "a&#9;b", "a&#x85;b", "a&#10;b",
+		"%EMAILADDRESS", /* office365.com.xml */
+		"%emailaddress%",
+		"%REALNAME%",
+		"100%",
+		"%",
+		"%%",
+		"%EMAILLOCALPART",
+		"a&#9;b",
+		"a&#x85;b",
+		"a&#10;b",
 	};
 	static const char *const bad_host[] = {
-		"%EMAILADDRESS%", "%EMAILDOMAIN", "imap.%DOMAIN%",
+		"%EMAILADDRESS%",
+		"%EMAILDOMAIN",
+		"imap.%DOMAIN%",
 		"imap_1.example.com",
-		"imap example.com", "192.0.2.1", "[2001:db8::1]",
-		"imap.example.com:993", "b\xc3\xbc" "cher.example",
-		"-imap.example.com", "imap..example.com", ".", "",
+		"imap example.com",
+		"192.0.2.1",
+		"[2001:db8::1]",
+		"imap.example.com:993",
+		"b\xc3\xbc"
+		"cher.example",
+		"-imap.example.com",
+		"imap..example.com",
+		".",
+		"",
 		"imap.example.com..",
 	};
 	char doc[8192], a[4096];
@@ -368,23 +401,25 @@ test_placeholders(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
-		c = must_addr(doc_of(doc, sizeof(doc), server(a, sizeof(a),
-		    "incoming", "imap", ok[i].host, "993", "SSL", ok[i].user,
-		    "password-cleartext")), ok[i].addr, false);
+		c = must_addr(
+		    doc_of(doc, sizeof(doc),
+			server(a, sizeof(a), "incoming", "imap", ok[i].host,
+			    "993", "SSL", ok[i].user, "password-cleartext")),
+		    ok[i].addr, false);
 		host_srv(&c->servers[0], PACC_PROTO_IMAP, ok[i].want_host, 993,
 		    IMPL, ok[i].want_user, PW);
 		pacc__config_free(c);
 	}
 	for (size_t i = 0; i < sizeof(bad_user) / sizeof(bad_user[0]); i++) {
-		doc_of(doc, sizeof(doc), server(a, sizeof(a), "incoming",
-		    "imap", "imap.example.com", "993", "SSL", bad_user[i],
-		    "password-cleartext"));
+		doc_of(doc, sizeof(doc),
+		    server(a, sizeof(a), "incoming", "imap", "imap.example.com",
+			"993", "SSL", bad_user[i], "password-cleartext"));
 		must_fail(doc, "username");
 	}
 	for (size_t i = 0; i < sizeof(bad_host) / sizeof(bad_host[0]); i++) {
-		doc_of(doc, sizeof(doc), server(a, sizeof(a), "incoming",
-		    "imap", bad_host[i], "993", "SSL", NULL,
-		    "password-cleartext"));
+		doc_of(doc, sizeof(doc),
+		    server(a, sizeof(a), "incoming", "imap", bad_host[i], "993",
+			"SSL", NULL, "password-cleartext"));
 		must_fail(doc, "hostname");
 	}
 	/* a username too long after substitution */
@@ -393,14 +428,14 @@ test_placeholders(void **state)
 
 		memset(user, 'u', 257);
 		user[257] = '\0';
-		doc_of(doc, sizeof(doc), server(a, sizeof(a), "incoming",
-		    "imap", "imap.example.com", "993", "SSL", user,
-		    "password-cleartext"));
+		doc_of(doc, sizeof(doc),
+		    server(a, sizeof(a), "incoming", "imap", "imap.example.com",
+			"993", "SSL", user, "password-cleartext"));
 		must_fail(doc, "longer than 256");
 		user[256] = '\0';
-		doc_of(doc, sizeof(doc), server(a, sizeof(a), "incoming",
-		    "imap", "imap.example.com", "993", "SSL", user,
-		    "password-cleartext"));
+		doc_of(doc, sizeof(doc),
+		    server(a, sizeof(a), "incoming", "imap", "imap.example.com",
+			"993", "SSL", user, "password-cleartext"));
 		c = must(doc);
 		assert_int_equal(strlen(c->servers[0].username), 256);
 		pacc__config_free(c);
@@ -418,8 +453,9 @@ test_placeholders(void **state)
 		memset(host + k, 'b', 50 + extra);
 		k += 50 + extra;
 		strcpy(host + k, "%EMAILDOMAIN%");
-		doc_of(doc, sizeof(doc), server(a, sizeof(a), "incoming",
-		    "imap", host, "993", "SSL", NULL, "password-cleartext"));
+		doc_of(doc, sizeof(doc),
+		    server(a, sizeof(a), "incoming", "imap", host, "993", "SSL",
+			NULL, "password-cleartext"));
 		if (extra == 0) {
 			c = must(doc);
 			assert_int_equal(strlen(c->servers[0].host), 253);
@@ -438,11 +474,13 @@ test_dav(void **state)
 
 	(void)state;
 	/* the address is percent-encoded into a URL path */
-	snprintf(doc, sizeof(doc), "<clientConfig><emailProvider>%s"
+	snprintf(doc, sizeof(doc),
+	    "<clientConfig><emailProvider>%s"
 	    "<calendar type=\"caldav\"><authentication>http-basic"
 	    "</authentication><serverURL>https://dav.example.com/"
 	    "%%EMAILADDRESS%%/cal?x</serverURL></calendar>"
-	    "</emailProvider></clientConfig>", IMAP_OK);
+	    "</emailProvider></clientConfig>",
+	    IMAP_OK);
 	c = must_addr(doc, "a/b?c#d%e@example.com", false);
 	assert_int_equal(c->nservers, 2);
 	assert_string_equal(c->servers[1].url,
@@ -455,24 +493,29 @@ test_dav(void **state)
 	/* bad ones are skipped; the document needs another server */
 	{
 		static const char *const bad[] = {
-		    "<calendar type=\"caldav\"><authentication>http-basic"
-		    "</authentication><serverURL>http://dav.example.com/"
-		    "</serverURL></calendar>",
-		    "<calendar type=\"caldav\"><authentication>http-basic"
-		    "</authentication></calendar>",
-		    "<calendar type=\"caldav\"><serverURL>https://d.example."
-		    "com/</serverURL></calendar>",
-		    "<addressBook type=\"carddav\"><authentication>basic"
-		    "</authentication><serverURL>https://d.example.com/"
-		    "</serverURL></addressBook>",
-		    "<addressBook><authentication>http-basic</authentication>"
-		    "<url>https://user@d.example.com/</url></addressBook>",
-		    "<addressBook><authentication>http-basic</authentication>"
-		    "<url>https://d.example.com/%USER%/</url></addressBook>",
+			"<calendar type=\"caldav\"><authentication>http-basic"
+			"</authentication><serverURL>http://dav.example.com/"
+			"</serverURL></calendar>",
+			"<calendar type=\"caldav\"><authentication>http-basic"
+			"</authentication></calendar>",
+			"<calendar "
+			"type=\"caldav\"><serverURL>https://d.example."
+			"com/</serverURL></calendar>",
+			"<addressBook type=\"carddav\"><authentication>basic"
+			"</authentication><serverURL>https://d.example.com/"
+			"</serverURL></addressBook>",
+			"<addressBook><authentication>http-basic</"
+			"authentication>"
+			"<url>https://user@d.example.com/</url></addressBook>",
+			"<addressBook><authentication>http-basic</"
+			"authentication>"
+			"<url>https://d.example.com/%USER%/</url></"
+			"addressBook>",
 		};
 
 		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-			snprintf(doc, sizeof(doc), "<clientConfig>"
+			snprintf(doc, sizeof(doc),
+			    "<clientConfig>"
 			    "<emailProvider>%s</emailProvider></clientConfig>",
 			    bad[i]);
 			must_fail(doc, "no usable server");
@@ -480,8 +523,8 @@ test_dav(void **state)
 	}
 	/* a calendar of another type is ignored, not an error */
 	must_fail("<clientConfig><emailProvider><calendar type=\"ical\">"
-	    "<url>https://d.example.com/</url><authentication>http-basic"
-	    "</authentication></calendar></emailProvider></clientConfig>",
+		  "<url>https://d.example.com/</url><authentication>http-basic"
+		  "</authentication></calendar></emailProvider></clientConfig>",
 	    "types pacc does not use");
 }
 
@@ -489,36 +532,53 @@ static void
 test_ports(void **state)
 {
 	static const char *const bad[] = {
-		"0", "65536", "99999", "100000", "-1", "+993", "99x", "",
-		"9 93", "0x3e1", "993.0", "&#x39;&#x39;3a",
+		"0",
+		"65536",
+		"99999",
+		"100000",
+		"-1",
+		"+993",
+		"99x",
+		"",
+		"9 93",
+		"0x3e1",
+		"993.0",
+		"&#x39;&#x39;3a",
 	};
 	static const struct {
 		const char *s;
 		unsigned v;
 	} good[] = {
-		{"1", 1}, {"65535", 65535}, {" 993 ", 993}, {"0993", 993},
-		{"&#x39;&#x39;3", 993},
+		{ "1", 1 },
+		{ "65535", 65535 },
+		{ " 993 ", 993 },
+		{ "0993", 993 },
+		{ "&#x39;&#x39;3", 993 },
 	};
 	char doc[2048], a[1024];
 	struct pacc__config *c;
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		must_fail(doc_of(doc, sizeof(doc), server(a, sizeof(a),
-		    "incoming", "imap", "i.example.com", bad[i], "SSL", NULL,
-		    "password-cleartext")), "port");
+		must_fail(doc_of(doc, sizeof(doc),
+			      server(a, sizeof(a), "incoming", "imap",
+				  "i.example.com", bad[i], "SSL", NULL,
+				  "password-cleartext")),
+		    "port");
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
-		c = must(doc_of(doc, sizeof(doc), server(a, sizeof(a),
-		    "incoming", "imap", "i.example.com", good[i].s, "SSL",
-		    NULL, "password-cleartext")));
+		c = must(doc_of(doc, sizeof(doc),
+		    server(a, sizeof(a), "incoming", "imap", "i.example.com",
+			good[i].s, "SSL", NULL, "password-cleartext")));
 		assert_int_equal(c->servers[0].port, good[i].v);
 		pacc__config_free(c);
 	}
 	/* no <port> at all */
-	must_fail("<clientConfig><emailProvider><incomingServer type=\"imap\">"
+	must_fail(
+	    "<clientConfig><emailProvider><incomingServer type=\"imap\">"
 	    "<hostname>i.example.com</hostname><socketType>SSL</socketType>"
 	    "<authentication>password-cleartext</authentication>"
-	    "</incomingServer></emailProvider></clientConfig>", "port");
+	    "</incomingServer></emailProvider></clientConfig>",
+	    "port");
 }
 
 static void
@@ -528,33 +588,37 @@ test_auth(void **state)
 		const char *auth; /* inner XML of the entry */
 		unsigned bits;
 	} cases[] = {
-		{"<authentication>password-cleartext</authentication>", PW},
-		{"<authentication>password-encrypted</authentication>", PW},
-		{"<authentication>plain</authentication>", PW},
-		{"<authentication>secure</authentication>", PW},
-		{"<authentication>OAuth2</authentication>", OA},
-		{"<authentication>oauth2</authentication>", OA},
-		{"<authentication>OAuth2</authentication><authentication>"
-		    "password-cleartext</authentication>", BOTH},
-		{"<authentication>NTLM</authentication><authentication>"
-		    "password-encrypted</authentication>", PW},
-		{"<authentication>GSSAPI</authentication><authentication>"
-		    "OAuth2</authentication>", OA},
-		{"<authentication>none</authentication>", 0},
-		{"<authentication>NTLM</authentication>", 0},
-		{"<authentication>client-IP-address</authentication>", 0},
-		{"<authentication>TLS-client-cert</authentication>", 0},
-		{"<authentication>smtp-after-pop</authentication>", 0},
-		{"<authentication></authentication>", 0},
-		{"<authentication>basic</authentication>", 0},
-		{"", 0},
+		{ "<authentication>password-cleartext</authentication>", PW },
+		{ "<authentication>password-encrypted</authentication>", PW },
+		{ "<authentication>plain</authentication>", PW },
+		{ "<authentication>secure</authentication>", PW },
+		{ "<authentication>OAuth2</authentication>", OA },
+		{ "<authentication>oauth2</authentication>", OA },
+		{ "<authentication>OAuth2</authentication><authentication>"
+		  "password-cleartext</authentication>",
+		    BOTH },
+		{ "<authentication>NTLM</authentication><authentication>"
+		  "password-encrypted</authentication>",
+		    PW },
+		{ "<authentication>GSSAPI</authentication><authentication>"
+		  "OAuth2</authentication>",
+		    OA },
+		{ "<authentication>none</authentication>", 0 },
+		{ "<authentication>NTLM</authentication>", 0 },
+		{ "<authentication>client-IP-address</authentication>", 0 },
+		{ "<authentication>TLS-client-cert</authentication>", 0 },
+		{ "<authentication>smtp-after-pop</authentication>", 0 },
+		{ "<authentication></authentication>", 0 },
+		{ "<authentication>basic</authentication>", 0 },
+		{ "", 0 },
 	};
 	char doc[2048];
 	struct pacc__config *c;
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		snprintf(doc, sizeof(doc), "<clientConfig><emailProvider>"
+		snprintf(doc, sizeof(doc),
+		    "<clientConfig><emailProvider>"
 		    "<outgoingServer type=\"smtp\"><hostname>s.example.com"
 		    "</hostname><port>465</port><socketType>SSL</socketType>"
 		    "%s</outgoingServer></emailProvider></clientConfig>",
@@ -581,10 +645,11 @@ test_provider(void **state)
 		strcat(name, "\xc3\x9f");
 	for (int i = 0; i < 20; i++)
 		strcat(sname, "\xc3\x9f");
-	snprintf(doc, sizeof(doc), "<clientConfig><emailProvider>"
+	snprintf(doc, sizeof(doc),
+	    "<clientConfig><emailProvider>"
 	    "<displayName>%s</displayName><displayShortName>%s"
-	    "</displayShortName>%s</emailProvider></clientConfig>", name,
-	    sname, IMAP_OK);
+	    "</displayShortName>%s</emailProvider></clientConfig>",
+	    name, sname, IMAP_OK);
 	c = must(doc);
 	assert_string_equal(c->provider_name, name);
 	assert_string_equal(c->provider_short, sname);
@@ -592,29 +657,30 @@ test_provider(void **state)
 	assert_null(c->oauth_issuer);
 	pacc__config_free(c);
 	/* one code point more: dropped, not truncated */
-	snprintf(doc, sizeof(doc), "<clientConfig><emailProvider>"
+	snprintf(doc, sizeof(doc),
+	    "<clientConfig><emailProvider>"
 	    "<displayName>%sx</displayName><displayShortName>%sx"
-	    "</displayShortName>%s</emailProvider></clientConfig>", name,
-	    sname, IMAP_OK);
+	    "</displayShortName>%s</emailProvider></clientConfig>",
+	    name, sname, IMAP_OK);
 	c = must(doc);
 	assert_null(c->provider_name);
 	assert_null(c->provider_short);
 	pacc__config_free(c);
 	/* bidi override, control, empty: dropped; nili.ca's misspelling */
 	c = must("<clientConfig><emailProvider><displayName>evil\xe2\x80\xae"
-	    "gnp.exe</displayName><displayNameShort>Nili</displayNameShort>"
-	    IMAP_OK "</emailProvider></clientConfig>");
+		 "gnp.exe</displayName><displayNameShort>Nili</"
+		 "displayNameShort>" IMAP_OK "</emailProvider></clientConfig>");
 	assert_null(c->provider_name);
 	assert_string_equal(c->provider_short, "Nili");
 	pacc__config_free(c);
 	c = must("<clientConfig><emailProvider><displayName>a&#9;b"
-	    "</displayName><displayShortName></displayShortName>"
-	    IMAP_OK "</emailProvider></clientConfig>");
+		 "</displayName><displayShortName></displayShortName>" IMAP_OK
+		 "</emailProvider></clientConfig>");
 	assert_null(c->provider_name);
 	assert_null(c->provider_short);
 	pacc__config_free(c);
 	c = must("<clientConfig><emailProvider><displayName>a&#x85;b"
-	    "</displayName>" IMAP_OK "</emailProvider></clientConfig>");
+		 "</displayName>" IMAP_OK "</emailProvider></clientConfig>");
 	assert_null(c->provider_name);
 	pacc__config_free(c);
 }
@@ -625,25 +691,27 @@ test_issuer(void **state)
 	static const struct {
 		const char *issuer, *want;
 	} cases[] = {
-		{"accounts.google.com", "https://accounts.google.com/"},
-		{"Login.Example.COM.", "https://login.example.com/"},
-		{"https://auth.example.com/realm",
-		    "https://auth.example.com/realm"},
-		{"https://auth.example.com/?x", NULL},
-		{"https://auth.example.com/#x", NULL},
-		{"http://auth.example.com/", NULL},
-		{"auth example.com", NULL},
-		{"192.0.2.1", NULL},
-		{"", NULL},
+		{ "accounts.google.com", "https://accounts.google.com/" },
+		{ "Login.Example.COM.", "https://login.example.com/" },
+		{ "https://auth.example.com/realm",
+		    "https://auth.example.com/realm" },
+		{ "https://auth.example.com/?x", NULL },
+		{ "https://auth.example.com/#x", NULL },
+		{ "http://auth.example.com/", NULL },
+		{ "auth example.com", NULL },
+		{ "192.0.2.1", NULL },
+		{ "", NULL },
 	};
 	char doc[2048];
 	struct pacc__config *c;
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		snprintf(doc, sizeof(doc), "<clientConfig><emailProvider>%s"
+		snprintf(doc, sizeof(doc),
+		    "<clientConfig><emailProvider>%s"
 		    "</emailProvider><oAuth2><issuer>%s</issuer></oAuth2>"
-		    "</clientConfig>", IMAP_OK, cases[i].issuer);
+		    "</clientConfig>",
+		    IMAP_OK, cases[i].issuer);
 		c = must(doc);
 		if (cases[i].want)
 			assert_string_equal(c->oauth_issuer, cases[i].want);
@@ -658,38 +726,46 @@ test_structure(void **state)
 {
 	(void)state;
 	must_fail("<clientconfig><emailProvider>" IMAP_OK "</emailProvider>"
-	    "</clientconfig>", "root element is <clientconfig>");
+		  "</clientconfig>",
+	    "root element is <clientconfig>");
 	must_fail("<html><body>404</body></html>", "root element is <html>");
 	must_fail("<clientConfig/>", "no <emailProvider>");
 	must_fail("<clientConfig><oAuth2/></clientConfig>",
 	    "no <emailProvider>");
 	must_fail("<clientConfig><emailProvider/></clientConfig>",
 	    "lists no incoming or outgoing server");
-	must_fail("<clientConfig><emailProvider><incomingServer "
+	must_fail(
+	    "<clientConfig><emailProvider><incomingServer "
 	    "type=\"exchange\"><hostname>e.example.com</hostname>"
 	    "</incomingServer><outgoingServer type=\"ews\"/></emailProvider>"
-	    "</clientConfig>", "types pacc does not use");
+	    "</clientConfig>",
+	    "types pacc does not use");
 	/* servers outside <emailProvider> do not count */
 	must_fail("<clientConfig><emailProvider/>" IMAP_OK "</clientConfig>",
 	    "lists no");
 	/* a namespace (or a prefix) changes nothing: local names count */
-	pacc__config_free(must("<clientConfig xmlns=\"urn:x\"><emailProvider>"
-	    IMAP_OK "</emailProvider></clientConfig>"));
-	pacc__config_free(must("<m:clientConfig xmlns:m=\"urn:x\">"
+	pacc__config_free(
+	    must("<clientConfig xmlns=\"urn:x\"><emailProvider>" IMAP_OK
+		 "</emailProvider></clientConfig>"));
+	pacc__config_free(must(
+	    "<m:clientConfig xmlns:m=\"urn:x\">"
 	    "<m:emailProvider><m:incomingServer m:type=\"imap\"><m:hostname>"
 	    "i.example.com</m:hostname><m:port>993</m:port><m:socketType>SSL"
 	    "</m:socketType><m:authentication>OAuth2</m:authentication>"
 	    "</m:incomingServer></m:emailProvider></m:clientConfig>"));
 	/* only the first emailProvider is read */
 	must_fail("<clientConfig><emailProvider/><emailProvider>" IMAP_OK
-	    "</emailProvider></clientConfig>", "lists no");
+		  "</emailProvider></clientConfig>",
+	    "lists no");
 }
 
 static void
 test_xml_hostile_fixtures(void **state)
 {
 	static const char *const files[] = {
-		"billion-laughs.xml", "xxe.xml", "external-dtd.xml",
+		"billion-laughs.xml",
+		"xxe.xml",
+		"external-dtd.xml",
 	};
 	struct pacc__config *c;
 	unsigned char *b;
@@ -714,20 +790,22 @@ test_xml_hostile(void **state)
 	/* any DOCTYPE, even an empty one */
 	must_fail("<!DOCTYPE clientConfig><clientConfig/>", "DOCTYPE");
 	must_fail("<?xml version=\"1.0\"?>\n<!DOCTYPE clientConfig []>"
-	    "<clientConfig/>", "DOCTYPE declaration (line 2)");
+		  "<clientConfig/>",
+	    "DOCTYPE declaration (line 2)");
 	must_fail("<!DOCTYPE x PUBLIC \"-//x//y\" \"http://e.example/x.dtd\">"
-	    "<clientConfig/>", "DOCTYPE");
+		  "<clientConfig/>",
+	    "DOCTYPE");
 	/* entities: only the five predefined ones and character refs */
 	must_fail("<clientConfig><emailProvider><displayName>&nbsp;"
-	    "</displayName></emailProvider></clientConfig>",
+		  "</displayName></emailProvider></clientConfig>",
 	    "undefined entity");
 	must_fail("<clientConfig>&lol;</clientConfig>", "undefined entity");
 	must_fail("<clientConfig>&#0;</clientConfig>", "not well-formed");
 	must_fail("<clientConfig>&#xD800;</clientConfig>", "not well-formed");
-	must_fail("<clientConfig>&#x110000;</clientConfig>",
-	    "not well-formed");
+	must_fail("<clientConfig>&#x110000;</clientConfig>", "not well-formed");
 	{
-		struct pacc__config *c = must("<clientConfig><emailProvider>"
+		struct pacc__config *c = must(
+		    "<clientConfig><emailProvider>"
 		    "<displayName>&lt;&gt;&amp;&quot;&apos;&#65;&#x42;"
 		    "</displayName>" IMAP_OK "</emailProvider>"
 		    "</clientConfig>");
@@ -745,7 +823,8 @@ test_xml_hostile(void **state)
 	must_fail("<p:clientConfig/>", "unbound prefix");
 	must_fail("{\"protocols\":{}}", "not well-formed");
 	must_fail("<?xml version=\"1.0\" encoding=\"x-klingon\"?>"
-	    "<clientConfig/>", "encoding");
+		  "<clientConfig/>",
+	    "encoding");
 	must_fail("<clientConfig>\xff</clientConfig>", "not well-formed");
 	must_fail("<clientConfig>\xc0\xae</clientConfig>", "not well-formed");
 	must_fail("<clientConfig>\xed\xa0\x80</clientConfig>",
@@ -762,12 +841,14 @@ test_xml_limits(void **state)
 	(void)state;
 	/* depth 32 is fine (then nothing usable), 33 is not */
 	for (int depth = 30; depth <= 33; depth++) {
-		n = (size_t)snprintf(doc, sizeof(doc), "<clientConfig><emailProvider>");
+		n = (size_t)snprintf(doc, sizeof(doc),
+		    "<clientConfig><emailProvider>");
 		for (int i = 2; i < depth; i++)
 			n += (size_t)snprintf(doc + n, sizeof(doc) - n, "<a>");
 		for (int i = 2; i < depth; i++)
 			n += (size_t)snprintf(doc + n, sizeof(doc) - n, "</a>");
-		snprintf(doc + n, sizeof(doc) - n, "</emailProvider></clientConfig>");
+		snprintf(doc + n, sizeof(doc) - n,
+		    "</emailProvider></clientConfig>");
 		must_fail(doc, depth <= 32 ? "lists no" : "deeper than 32");
 	}
 	/* elements: 4096 in all */
@@ -776,23 +857,28 @@ test_xml_limits(void **state)
 		n += (size_t)snprintf(doc + n, sizeof(doc) - n, "<a/>");
 	snprintf(doc + n, sizeof(doc) - n, "</emailProvider></clientConfig>");
 	must_fail(doc, "lists no");
-	snprintf(doc + n, sizeof(doc) - n, "<a/></emailProvider></clientConfig>");
+	snprintf(doc + n, sizeof(doc) - n,
+	    "<a/></emailProvider></clientConfig>");
 	must_fail(doc, "more than 4096 elements");
 	/* attributes per element */
 	n = (size_t)snprintf(doc, sizeof(doc), "<clientConfig");
 	for (int i = 0; i < 16; i++)
-		n += (size_t)snprintf(doc + n, sizeof(doc) - n, " a%d=\"x\"", i);
+		n += (size_t)snprintf(doc + n, sizeof(doc) - n, " a%d=\"x\"",
+		    i);
 	snprintf(doc + n, sizeof(doc) - n, "/>");
 	must_fail(doc, "no <emailProvider>");
 	snprintf(doc + n, sizeof(doc) - n, " b=\"\"/>");
 	must_fail(doc, "more than 16 attributes");
 	/* text per element and attribute values */
-	n = (size_t)snprintf(doc, sizeof(doc), "<clientConfig><emailProvider><displayName>");
+	n = (size_t)snprintf(doc, sizeof(doc),
+	    "<clientConfig><emailProvider><displayName>");
 	memset(doc + n, 'x', 4096);
-	snprintf(doc + n + 4096, sizeof(doc) - n - 4096, "</displayName></emailProvider>"
+	snprintf(doc + n + 4096, sizeof(doc) - n - 4096,
+	    "</displayName></emailProvider>"
 	    "</clientConfig>");
 	must_fail(doc, "lists no");
-	snprintf(doc + n + 4096, sizeof(doc) - n - 4096, "y</displayName></emailProvider>"
+	snprintf(doc + n + 4096, sizeof(doc) - n - 4096,
+	    "y</displayName></emailProvider>"
 	    "</clientConfig>");
 	must_fail(doc, "more than 4096 bytes of text");
 	/* the same text in many tiny pieces (each entity is a callback) */
@@ -817,9 +903,9 @@ static void
 test_size_and_bytes(void **state)
 {
 	static const char head[] = "<clientConfig><emailProvider>" IMAP_OK
-	    "</emailProvider></clientConfig>";
+				   "</emailProvider></clientConfig>";
 	static const char nul[] = "<clientConfig><emailProvider>" IMAP_OK
-	    "</emailProvider></clientConfig>\0junk";
+				  "</emailProvider></clientConfig>\0junk";
 	size_t max = PACC__XML_MAX_DOC;
 	char *doc = malloc(max + 1), lim[64];
 	struct pacc__config *c = NULL;
@@ -924,8 +1010,9 @@ test_many_servers(void **state)
 		char host[32];
 
 		snprintf(host, sizeof(host), "i%d.example.com", i);
-		n += (size_t)sprintf(doc + n, "%s", server(a, sizeof(a),
-		    "incoming", "imap", host, "993", "SSL", NULL, "OAuth2"));
+		n += (size_t)sprintf(doc + n, "%s",
+		    server(a, sizeof(a), "incoming", "imap", host, "993", "SSL",
+			NULL, "OAuth2"));
 	}
 	sprintf(doc + n, "</emailProvider></clientConfig>");
 	c = must(doc);
@@ -940,32 +1027,39 @@ static void
 test_args(void **state)
 {
 	const char *doc = "<clientConfig><emailProvider>" IMAP_OK
-	    "</emailProvider></clientConfig>";
+			  "</emailProvider></clientConfig>";
 	struct pacc__config *c = NULL;
 
 	(void)state;
 	assert_int_equal(pacc__autoconfig_parse(NULL, (const void *)doc,
-	    strlen(doc), ADDR, false, NULL, NULL, 0), PACC_EINVAL);
-	assert_int_equal(pacc__autoconfig_parse(&c, NULL, 5, ADDR, false,
-	    NULL, NULL, 0), PACC_EINVAL);
+			     strlen(doc), ADDR, false, NULL, NULL, 0),
+	    PACC_EINVAL);
+	assert_int_equal(
+	    pacc__autoconfig_parse(&c, NULL, 5, ADDR, false, NULL, NULL, 0),
+	    PACC_EINVAL);
 	assert_int_equal(pacc__autoconfig_parse(&c, (const void *)doc,
-	    strlen(doc), NULL, false, NULL, NULL, 0), PACC_EINVAL);
+			     strlen(doc), NULL, false, NULL, NULL, 0),
+	    PACC_EINVAL);
 	assert_int_equal(pacc__autoconfig_parse(&c, (const void *)doc,
-	    strlen(doc), "no-at-sign", false, NULL, NULL, 0), PACC_EINVAL);
+			     strlen(doc), "no-at-sign", false, NULL, NULL, 0),
+	    PACC_EINVAL);
 	/* why and nplain may be NULL */
 	assert_int_equal(pacc__autoconfig_parse(&c, (const void *)doc,
-	    strlen(doc), ADDR, false, NULL, NULL, 0), PACC_OK);
+			     strlen(doc), ADDR, false, NULL, NULL, 0),
+	    PACC_OK);
 	pacc__config_free(c);
-	assert_int_equal(pacc__autoconfig_parse(&c, NULL, 0, ADDR, false,
-	    NULL, why, sizeof(why)), PACC_EFORMAT);
+	assert_int_equal(pacc__autoconfig_parse(&c, NULL, 0, ADDR, false, NULL,
+			     why, sizeof(why)),
+	    PACC_EFORMAT);
 	assert_null(c);
 	/* a tiny why buffer is still a NUL-terminated string */
 	{
 		char small[8];
 
 		assert_int_equal(pacc__autoconfig_parse(&c,
-		    (const void *)"<x/>", 4, ADDR, false, NULL, small,
-		    sizeof(small)), PACC_EFORMAT);
+				     (const void *)"<x/>", 4, ADDR, false, NULL,
+				     small, sizeof(small)),
+		    PACC_EFORMAT);
 		assert_int_equal(strlen(small), 7);
 	}
 }
@@ -1010,8 +1104,8 @@ check_ispdb_file(const char *path, const char *name, size_t *ok,
 	size_t n;
 	int rc;
 
-	snprintf(addr, sizeof(addr), "alice@%.*s",
-	    (int)(strlen(name) - 4), name);
+	snprintf(addr, sizeof(addr), "alice@%.*s", (int)(strlen(name) - 4),
+	    name);
 	b = load_path(path, &n);
 	rc = parse_opts(&c, b, n, addr, false);
 	if (rc == PACC_OK) {
@@ -1076,8 +1170,8 @@ test_ispdb_corpus(void **state)
 	}
 	closedir(d);
 	printf("  ISPDB %s: %zu files, %zu parsed (%zu servers), %zu refused "
-	    "(%zu of them for plain-text servers)\n", dir, files, ok, nserv,
-	    refused, plain_only);
+	       "(%zu of them for plain-text servers)\n",
+	    dir, files, ok, nserv, refused, plain_only);
 	assert_true(files > 0);
 	assert_int_equal(ok + refused, files);
 }

@@ -85,7 +85,8 @@ parse_file(struct pacc__autodiscover *a, const char *name)
 static const char *
 resp(char *buf, size_t size, const char *inner)
 {
-	snprintf(buf, size, "<?xml version=\"1.0\" encoding=\"utf-8\"?>"
+	snprintf(buf, size,
+	    "<?xml version=\"1.0\" encoding=\"utf-8\"?>"
 	    "<Autodiscover xmlns=\"http://schemas.microsoft.com/exchange/"
 	    "autodiscover/responseschema/2006\"><Response xmlns=\"http://"
 	    "schemas.microsoft.com/exchange/autodiscover/outlook/"
@@ -154,25 +155,30 @@ test_request(void **state)
 	/* XML specials are escaped, UTF-8 passes; the result is well-formed
 	 * and says the same address */
 	{
-		static const char tricky[] =
-		    "\"a&b<c>'d\"@b\xc3\xbc" "cher.example";
+		static const char tricky[] = "\"a&b<c>'d\"@b\xc3\xbc"
+					     "cher.example";
 
-		assert_int_equal(pacc__autodiscover_request(&body, &len,
-		    tricky), PACC_OK);
-		assert_non_null(strstr(body, "<EMailAddress>&quot;a&amp;b&lt;"
-		    "c&gt;&apos;d&quot;@b\xc3\xbc" "cher.example"
+		assert_int_equal(
+		    pacc__autodiscover_request(&body, &len, tricky), PACC_OK);
+		assert_non_null(strstr(body,
+		    "<EMailAddress>&quot;a&amp;b&lt;"
+		    "c&gt;&apos;d&quot;@b\xc3\xbc"
+		    "cher.example"
 		    "</EMailAddress>"));
 		assert_int_equal(pacc__xml_parse(&root,
-		    (const unsigned char *)body, len, why, sizeof(why)),
+				     (const unsigned char *)body, len, why,
+				     sizeof(why)),
 		    PACC_OK);
 		assert_string_equal(root->name, "Autodiscover");
-		assert_string_equal(root->ns, "http://schemas.microsoft.com/"
+		assert_string_equal(root->ns,
+		    "http://schemas.microsoft.com/"
 		    "exchange/autodiscover/outlook/requestschema/2006");
 		req = pacc__xml_child(root, "Request");
 		assert_string_equal(pacc__xml_child_text(req, "EMailAddress"),
 		    tricky);
-		assert_string_equal(pacc__xml_child_text(req,
-		    "AcceptableResponseSchema"), "http://schemas.microsoft."
+		assert_string_equal(
+		    pacc__xml_child_text(req, "AcceptableResponseSchema"),
+		    "http://schemas.microsoft."
 		    "com/exchange/autodiscover/outlook/responseschema/2006a");
 		pacc__xml_free(root);
 		pacc__free(body);
@@ -180,17 +186,22 @@ test_request(void **state)
 	/* text XML cannot carry, or that is not ours to send */
 	{
 		static const char *const bad[] = {
-		    "", "a\x01@example.com", "a\n@example.com",
-		    "a\x7f@example.com", "\xff@example.com",
-		    "\xc0\xae@example.com", "\xed\xa0\x80@example.com",
-		    "a\xc2\x85@example.com",
+			"",
+			"a\x01@example.com",
+			"a\n@example.com",
+			"a\x7f@example.com",
+			"\xff@example.com",
+			"\xc0\xae@example.com",
+			"\xed\xa0\x80@example.com",
+			"a\xc2\x85@example.com",
 		};
 		char big[1100];
 
 		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 			body = (char *)1;
-			assert_int_equal(pacc__autodiscover_request(&body,
-			    &len, bad[i]), PACC_EINVAL);
+			assert_int_equal(
+			    pacc__autodiscover_request(&body, &len, bad[i]),
+			    PACC_EINVAL);
 			assert_null(body);
 		}
 		memset(big, 'a', sizeof(big) - 1);
@@ -224,12 +235,12 @@ test_settings(void **state)
 	/* POP3 is listed first: document order; EXCH and WEB ignored; the
 	 * SSL off entry is skipped (never plain text) */
 	assert_int_equal(c->nservers, 3);
-	host_srv(&c->servers[0], PACC_PROTO_POP3, "pop.example.com", 995,
-	    IMPL, "alice");
-	host_srv(&c->servers[1], PACC_PROTO_IMAP, "imap.example.com", 993,
-	    IMPL, NULL);
-	host_srv(&c->servers[2], PACC_PROTO_SMTP, "smtp.example.com", 587,
-	    STLS, NULL);
+	host_srv(&c->servers[0], PACC_PROTO_POP3, "pop.example.com", 995, IMPL,
+	    "alice");
+	host_srv(&c->servers[1], PACC_PROTO_IMAP, "imap.example.com", 993, IMPL,
+	    NULL);
+	host_srv(&c->servers[2], PACC_PROTO_SMTP, "smtp.example.com", 587, STLS,
+	    NULL);
 	assert_non_null(strstr(why, "no encryption"));
 	pacc__autodiscover_clear(&a);
 	assert_cleared(&a);
@@ -258,44 +269,45 @@ test_tls_table(void **state)
 {
 	static const struct {
 		const char *ssl, *enc, *port;
-		int tls;	/* -1: skipped */
+		int tls; /* -1: skipped */
 		unsigned want_port;
 	} cases[] = {
 		/* SSL on or absent: the port decides */
-		{NULL, NULL, "993", IMPL, 993},
-		{"on", NULL, "993", IMPL, 993},
-		{"ON", NULL, "995", IMPL, 995},
-		{"on", NULL, "465", IMPL, 465},
-		{"on", NULL, "143", STLS, 143},
-		{"on", NULL, "110", STLS, 110},
-		{"on", NULL, "587", STLS, 587},
-		{"on", NULL, "25", STLS, 25},
-		{"on", NULL, "1993", IMPL, 1993},
-		{NULL, NULL, NULL, IMPL, 993},
-		{"on", NULL, NULL, IMPL, 993},
+		{ NULL, NULL, "993", IMPL, 993 },
+		{ "on", NULL, "993", IMPL, 993 },
+		{ "ON", NULL, "995", IMPL, 995 },
+		{ "on", NULL, "465", IMPL, 465 },
+		{ "on", NULL, "143", STLS, 143 },
+		{ "on", NULL, "110", STLS, 110 },
+		{ "on", NULL, "587", STLS, 587 },
+		{ "on", NULL, "25", STLS, 25 },
+		{ "on", NULL, "1993", IMPL, 1993 },
+		{ NULL, NULL, NULL, IMPL, 993 },
+		{ "on", NULL, NULL, IMPL, 993 },
 		/* Encryption overrides SSL */
-		{"off", "SSL", "993", IMPL, 993},
-		{"off", "TLS", "143", STLS, 143},
-		{NULL, "tls", "587", STLS, 587},
-		{"on", "None", "993", -1, 0},
-		{NULL, "Auto", "143", STLS, 143},
-		{NULL, "Auto", "993", IMPL, 993},
-		{NULL, "Auto", NULL, IMPL, 993},
-		{"on", "SSL/TLS", "993", -1, 0},
-		{NULL, "", "993", -1, 0},
+		{ "off", "SSL", "993", IMPL, 993 },
+		{ "off", "TLS", "143", STLS, 143 },
+		{ NULL, "tls", "587", STLS, 587 },
+		{ "on", "None", "993", -1, 0 },
+		{ NULL, "Auto", "143", STLS, 143 },
+		{ NULL, "Auto", "993", IMPL, 993 },
+		{ NULL, "Auto", NULL, IMPL, 993 },
+		{ "on", "SSL/TLS", "993", -1, 0 },
+		{ NULL, "", "993", -1, 0 },
 		/* never plain text */
-		{"off", NULL, "143", -1, 0},
-		{"off", NULL, "993", -1, 0},
-		{"Off", NULL, NULL, -1, 0},
-		{"yes", NULL, "993", -1, 0},
-		{"", NULL, "993", -1, 0},
+		{ "off", NULL, "143", -1, 0 },
+		{ "off", NULL, "993", -1, 0 },
+		{ "Off", NULL, NULL, -1, 0 },
+		{ "yes", NULL, "993", -1, 0 },
+		{ "", NULL, "993", -1, 0 },
 	};
 	char doc[2048], inner[512];
 	struct pacc__autodiscover a;
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		int k = snprintf(inner, sizeof(inner), "<Protocol><Type>IMAP"
+		int k = snprintf(inner, sizeof(inner),
+		    "<Protocol><Type>IMAP"
 		    "</Type><Server>imap.example.com</Server>");
 
 		if (cases[i].port)
@@ -322,7 +334,8 @@ test_tls_table(void **state)
 		pacc__autodiscover_clear(&a);
 	}
 	/* default ports per protocol */
-	resp(doc, sizeof(doc), "<Protocol><Type>pop3</Type><Server>p.example."
+	resp(doc, sizeof(doc),
+	    "<Protocol><Type>pop3</Type><Server>p.example."
 	    "com</Server></Protocol><Protocol><Type>Smtp</Type><Server>"
 	    "s.example.com</Server></Protocol>");
 	assert_int_equal(parse_len(&a, doc, strlen(doc)), PACC_OK);
@@ -340,41 +353,42 @@ test_bad_protocols(void **state)
 		"<Protocol><Type>IMAP</Type></Protocol>",
 		"<Protocol><Type>IMAP</Type><Server></Server></Protocol>",
 		"<Protocol><Type>IMAP</Type><Server>imap_x.example.com</Server>"
-		    "</Protocol>",
+		"</Protocol>",
 		"<Protocol><Type>IMAP</Type><Server>192.0.2.1</Server>"
-		    "</Protocol>",
+		"</Protocol>",
 		"<Protocol><Type>IMAP</Type><Server>imap.example.com:993"
-		    "</Server></Protocol>",
+		"</Server></Protocol>",
 		"<Protocol><Type>IMAP</Type><Server>https://imap.example.com/"
-		    "</Server></Protocol>",
+		"</Server></Protocol>",
 		"<Protocol><Type>IMAP</Type><Server>imap.example.com</Server>"
-		    "<Port>0</Port></Protocol>",
+		"<Port>0</Port></Protocol>",
 		"<Protocol><Type>IMAP</Type><Server>imap.example.com</Server>"
-		    "<Port>65536</Port></Protocol>",
+		"<Port>65536</Port></Protocol>",
 		"<Protocol><Type>IMAP</Type><Server>imap.example.com</Server>"
-		    "<Port></Port></Protocol>",
+		"<Port></Port></Protocol>",
 		"<Protocol><Type>IMAP</Type><Server>imap.example.com</Server>"
-		    "<Port>99a</Port></Protocol>",
+		"<Port>99a</Port></Protocol>",
 		"<Protocol><Type>IMAP</Type><Server>imap.example.com</Server>"
-		    "<LoginName>a&#9;b</LoginName></Protocol>",
+		"<LoginName>a&#9;b</LoginName></Protocol>",
 		"<Protocol><Type>IMAP</Type><Server>imap.example.com</Server>"
-		    "<LoginName>a&#x9b;b</LoginName></Protocol>",
+		"<LoginName>a&#x9b;b</LoginName></Protocol>",
 	};
 	static const char *const ignored[] = {
 		"",
 		"<Protocol><Type>EXCH</Type><Server>mbx.example.com</Server>"
-		    "</Protocol>",
+		"</Protocol>",
 		"<Protocol><Type>EXPR</Type><Server>mail.example.com</Server>"
-		    "</Protocol><Protocol><Type>WEB</Type></Protocol>",
+		"</Protocol><Protocol><Type>WEB</Type></Protocol>",
 		"<Protocol><Server>imap.example.com</Server></Protocol>",
 		"<Protocol><Type>IMAP4</Type><Server>imap.example.com</Server>"
-		    "</Protocol>",
+		"</Protocol>",
 	};
 	char doc[2048];
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		must_fail(resp(doc, sizeof(doc), bad[i]), "no usable server: "
+		must_fail(resp(doc, sizeof(doc), bad[i]),
+		    "no usable server: "
 		    "<Protocol> (line 1)");
 	for (size_t i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++)
 		must_fail(resp(doc, sizeof(doc), ignored[i]),
@@ -386,14 +400,18 @@ test_bad_protocols(void **state)
 
 		memset(user, 'u', 257);
 		user[257] = '\0';
-		snprintf(inner, sizeof(inner), "<Protocol><Type>IMAP</Type>"
+		snprintf(inner, sizeof(inner),
+		    "<Protocol><Type>IMAP</Type>"
 		    "<Server>i.example.com</Server><LoginName>%s</LoginName>"
-		    "</Protocol>", user);
+		    "</Protocol>",
+		    user);
 		must_fail(resp(doc, sizeof(doc), inner), "LoginName");
 		user[256] = '\0';
-		snprintf(inner, sizeof(inner), "<Protocol><Type>IMAP</Type>"
+		snprintf(inner, sizeof(inner),
+		    "<Protocol><Type>IMAP</Type>"
 		    "<Server>i.example.com</Server><LoginName>%s</LoginName>"
-		    "</Protocol>", user);
+		    "</Protocol>",
+		    user);
 		resp(doc, sizeof(doc), inner);
 		assert_int_equal(parse_len(&a, doc, strlen(doc)), PACC_OK);
 		assert_string_equal(a.cfg->servers[0].username, user);
@@ -426,7 +444,8 @@ test_order(void **state)
 	assert_string_equal(a.cfg->servers[3].host, "s.example.com");
 	pacc__autodiscover_clear(&a);
 	/* Accounts with another Action contribute no servers */
-	snprintf(doc, sizeof(doc), "<Autodiscover><Response><Account>"
+	snprintf(doc, sizeof(doc),
+	    "<Autodiscover><Response><Account>"
 	    "<Action>redirectUrl</Action><RedirectUrl>https://r.example/x"
 	    "</RedirectUrl><Protocol><Type>IMAP</Type><Server>x.example.com"
 	    "</Server></Protocol></Account><Account><Protocol><Type>IMAP"
@@ -445,25 +464,26 @@ test_redirects(void **state)
 	static const struct {
 		const char *action, *elem, *value, *why;
 	} bad[] = {
-		{"redirectAddr", "RedirectAddr", "not-an-address",
-		    "is not a valid address"},
-		{"redirectAddr", "RedirectAddr", "a@b@example.com",
-		    "is not a valid address"},
-		{"redirectAddr", "RedirectAddr", "alice@localhost",
-		    "is not a valid address"},
-		{"redirectAddr", "RedirectAddr", "", "without a RedirectAddr"},
-		{"redirectAddr", "Other", "bob@example.org",
-		    "without a RedirectAddr"},
-		{"redirectAddr", "RedirectAddr", ADDR, "redirect loop"},
-		{"redirectAddr", "RedirectAddr", " alice@EXAMPLE.com ",
-		    "redirect loop"},
-		{"redirectUrl", "RedirectUrl", "http://a.example/x",
-		    "not a valid https URL"},
-		{"redirectUrl", "RedirectUrl", "https://u@a.example/x",
-		    "not a valid https URL"},
-		{"redirectUrl", "RedirectUrl", "https://a.example/x y",
-		    "not a valid https URL"},
-		{"redirectUrl", "RedirectUrl", "", "without a RedirectUrl"},
+		{ "redirectAddr", "RedirectAddr", "not-an-address",
+		    "is not a valid address" },
+		{ "redirectAddr", "RedirectAddr", "a@b@example.com",
+		    "is not a valid address" },
+		{ "redirectAddr", "RedirectAddr", "alice@localhost",
+		    "is not a valid address" },
+		{ "redirectAddr", "RedirectAddr", "",
+		    "without a RedirectAddr" },
+		{ "redirectAddr", "Other", "bob@example.org",
+		    "without a RedirectAddr" },
+		{ "redirectAddr", "RedirectAddr", ADDR, "redirect loop" },
+		{ "redirectAddr", "RedirectAddr", " alice@EXAMPLE.com ",
+		    "redirect loop" },
+		{ "redirectUrl", "RedirectUrl", "http://a.example/x",
+		    "not a valid https URL" },
+		{ "redirectUrl", "RedirectUrl", "https://u@a.example/x",
+		    "not a valid https URL" },
+		{ "redirectUrl", "RedirectUrl", "https://a.example/x y",
+		    "not a valid https URL" },
+		{ "redirectUrl", "RedirectUrl", "", "without a RedirectUrl" },
 	};
 	struct pacc__autodiscover a;
 	char doc[2048];
@@ -475,22 +495,26 @@ test_redirects(void **state)
 	assert_null(a.cfg);
 	pacc__autodiscover_clear(&a);
 	assert_int_equal(parse_file(&a, "redirect-url.xml"), PACC_OK);
-	assert_string_equal(a.redirect_url, "https://autodiscover.contoso."
+	assert_string_equal(a.redirect_url,
+	    "https://autodiscover.contoso."
 	    "example/autodiscover/autodiscover.xml");
 	assert_null(a.redirect_addr);
 	pacc__autodiscover_clear(&a);
 	/* an IDN target comes back in A-label form */
-	snprintf(doc, sizeof(doc), "<Autodiscover><Response><Account><Action>"
-	    "redirectAddr</Action><RedirectAddr>bob@B\xc3\xbc" "cher.example"
+	snprintf(doc, sizeof(doc),
+	    "<Autodiscover><Response><Account><Action>"
+	    "redirectAddr</Action><RedirectAddr>bob@B\xc3\xbc"
+	    "cher.example"
 	    "</RedirectAddr></Account></Response></Autodiscover>");
 	assert_int_equal(parse_len(&a, doc, strlen(doc)), PACC_OK);
 	assert_string_equal(a.redirect_addr, "bob@xn--bcher-kva.example");
 	pacc__autodiscover_clear(&a);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		snprintf(doc, sizeof(doc), "<Autodiscover><Response><Account>"
+		snprintf(doc, sizeof(doc),
+		    "<Autodiscover><Response><Account>"
 		    "<Action>%s</Action><%s>%s</%s></Account></Response>"
-		    "</Autodiscover>", bad[i].action, bad[i].elem,
-		    bad[i].value, bad[i].elem);
+		    "</Autodiscover>",
+		    bad[i].action, bad[i].elem, bad[i].value, bad[i].elem);
 		must_fail(doc, bad[i].why);
 	}
 }
@@ -505,32 +529,39 @@ test_error(void **state)
 	assert_int_equal(parse_file(&a, "error.xml"), PACC_ENOTFOUND);
 	assert_null(a.cfg);
 	assert_string_equal(a.error, "600: Invalid Request");
-	assert_non_null(strstr(why, "Autodiscover error: 600: Invalid "
+	assert_non_null(strstr(why,
+	    "Autodiscover error: 600: Invalid "
 	    "Request"));
 	pacc__autodiscover_clear(&a);
 	/* controls become U+FFFD; long messages are cut */
-	snprintf(doc, sizeof(doc), "<Autodiscover><Response><Error><ErrorCode>"
+	snprintf(doc, sizeof(doc),
+	    "<Autodiscover><Response><Error><ErrorCode>"
 	    "500</ErrorCode><Message>bad&#10;line&#x9b;[31m</Message></Error>"
 	    "</Response></Autodiscover>");
 	assert_int_equal(parse_len(&a, doc, strlen(doc)), PACC_ENOTFOUND);
-	assert_string_equal(a.error, "500: bad\xef\xbf\xbdline\xef\xbf\xbd"
+	assert_string_equal(a.error,
+	    "500: bad\xef\xbf\xbdline\xef\xbf\xbd"
 	    "[31m");
 	pacc__autodiscover_clear(&a);
 	memset(msg, 'm', 300);
 	msg[300] = '\0';
-	snprintf(doc, sizeof(doc), "<Autodiscover><Response><Account><Error>"
+	snprintf(doc, sizeof(doc),
+	    "<Autodiscover><Response><Account><Error>"
 	    "<Message>%s</Message></Error></Account></Response>"
-	    "</Autodiscover>", msg);
+	    "</Autodiscover>",
+	    msg);
 	assert_int_equal(parse_len(&a, doc, strlen(doc)), PACC_ENOTFOUND);
 	assert_int_equal(strlen(a.error), 200);
 	pacc__autodiscover_clear(&a);
-	snprintf(doc, sizeof(doc), "<Autodiscover><Response><Error/>"
+	snprintf(doc, sizeof(doc),
+	    "<Autodiscover><Response><Error/>"
 	    "</Response></Autodiscover>");
 	assert_int_equal(parse_len(&a, doc, strlen(doc)), PACC_ENOTFOUND);
 	assert_string_equal(a.error, "(no message)");
 	pacc__autodiscover_clear(&a);
 	/* servers win over an error */
-	resp(doc, sizeof(doc), "<Error><Message>x</Message></Error><Protocol>"
+	resp(doc, sizeof(doc),
+	    "<Error><Message>x</Message></Error><Protocol>"
 	    "<Type>IMAP</Type><Server>i.example.com</Server></Protocol>");
 	assert_int_equal(parse_len(&a, doc, strlen(doc)), PACC_OK);
 	assert_non_null(a.cfg);
@@ -561,7 +592,8 @@ test_structure(void **state)
 	must_fail("<Autodiscover>&ent;</Autodiscover>", "undefined entity");
 	/* UTF-16 (with a BOM) is XML too; IIS has been seen sending it */
 	{
-		static const char ascii[] = "<?xml version=\"1.0\" encoding="
+		static const char ascii[] =
+		    "<?xml version=\"1.0\" encoding="
 		    "\"utf-16\"?><Autodiscover><Response><Account><Protocol>"
 		    "<Type>IMAP</Type><Server>i.example.com</Server>"
 		    "</Protocol></Account></Response></Autodiscover>";
@@ -589,7 +621,9 @@ static void
 test_truncated(void **state)
 {
 	static const char *const files[] = {
-		"settings.xml", "redirect-addr.xml", "error.xml",
+		"settings.xml",
+		"redirect-addr.xml",
+		"error.xml",
 	};
 	struct pacc__autodiscover a;
 	unsigned char *b, *copy;
@@ -620,14 +654,17 @@ test_args(void **state)
 
 	(void)state;
 	assert_int_equal(pacc__autodiscover_parse(NULL, (const void *)doc,
-	    strlen(doc), ADDR, NULL, 0), PACC_EINVAL);
+			     strlen(doc), ADDR, NULL, 0),
+	    PACC_EINVAL);
 	assert_int_equal(pacc__autodiscover_parse(&a, NULL, 3, ADDR, NULL, 0),
 	    PACC_EINVAL);
 	assert_cleared(&a);
 	assert_int_equal(pacc__autodiscover_parse(&a, (const void *)doc,
-	    strlen(doc), NULL, NULL, 0), PACC_EINVAL);
+			     strlen(doc), NULL, NULL, 0),
+	    PACC_EINVAL);
 	assert_int_equal(pacc__autodiscover_parse(&a, (const void *)doc,
-	    strlen(doc), ADDR, NULL, 0), PACC_EFORMAT);
+			     strlen(doc), ADDR, NULL, 0),
+	    PACC_EFORMAT);
 	assert_cleared(&a);
 }
 

@@ -30,7 +30,10 @@ test_txt(void **state)
 	assert_string_equal(t, "v=UAAC1");
 	pacc__free(t);
 	/* several strings are joined with no separator (RFC 7208 §3.3) */
-	assert_int_equal(pacc__rr_txt(&t, &n, R("\x03" "abc\x00\x02" "de")),
+	assert_int_equal(pacc__rr_txt(&t, &n,
+			     R("\x03"
+			       "abc\x00\x02"
+			       "de")),
 	    PACC_OK);
 	assert_int_equal(n, 5);
 	assert_string_equal(t, "abcde");
@@ -41,7 +44,10 @@ test_txt(void **state)
 	assert_string_equal(t, "");
 	pacc__free(t);
 	/* bytes pass as they are, NUL included; the length tells */
-	assert_int_equal(pacc__rr_txt(&t, &n, R("\x03" "a\x00\xff")), PACC_OK);
+	assert_int_equal(pacc__rr_txt(&t, &n,
+			     R("\x03"
+			       "a\x00\xff")),
+	    PACC_OK);
 	assert_int_equal(n, 3);
 	assert_memory_equal(t, "a\x00\xff", 3);
 	pacc__free(t);
@@ -58,8 +64,13 @@ test_txt_bad(void **state)
 	assert_null(t);
 	assert_int_equal(n, 0);
 	/* length byte beyond the end */
-	assert_int_equal(pacc__rr_txt(&t, &n, R("\x05" "abc")), PACC_EFORMAT);
-	assert_int_equal(pacc__rr_txt(&t, &n, R("\x01" "a\x01")),
+	assert_int_equal(pacc__rr_txt(&t, &n,
+			     R("\x05"
+			       "abc")),
+	    PACC_EFORMAT);
+	assert_int_equal(pacc__rr_txt(&t, &n,
+			     R("\x01"
+			       "a\x01")),
 	    PACC_EFORMAT);
 	assert_int_equal(pacc__rr_txt(&t, &n, R("\xff")), PACC_EFORMAT);
 	assert_null(t);
@@ -96,7 +107,10 @@ test_mx(void **state)
 
 	(void)state;
 	assert_int_equal(pacc__rr_mx(&pref, &h,
-	    R("\x00\x0a\x02Mx\x07" "Example\x03" "COM\x00")), PACC_OK);
+			     R("\x00\x0a\x02Mx\x07"
+			       "Example\x03"
+			       "COM\x00")),
+	    PACC_OK);
 	assert_int_equal(pref, 10);
 	assert_string_equal(h, "mx.example.com");
 	pacc__free(h);
@@ -107,7 +121,10 @@ test_mx(void **state)
 	pacc__free(h);
 	/* digits and inner hyphens are fine */
 	assert_int_equal(pacc__rr_mx(&pref, &h,
-	    R("\x01\x00\x05" "a-1-2\x03" "xn9\x00")), PACC_OK);
+			     R("\x01\x00\x05"
+			       "a-1-2\x03"
+			       "xn9\x00")),
+	    PACC_OK);
 	assert_int_equal(pref, 256);
 	assert_string_equal(h, "a-1-2.xn9");
 	pacc__free(h);
@@ -120,20 +137,20 @@ test_mx_bad(void **state)
 		const char *rd;
 		size_t len;
 	} bad[] = {
-#define B(s) {s, sizeof(s) - 1}
-	    B(""), B("\x00"), B("\x00\x0a"),
-	    B("\x00\x0a\x02mx"),		/* no root label */
-	    B("\x00\x0a\x05mx"),		/* label past the end */
-	    B("\x00\x0a\x02mx\x00junk"),	/* trailing bytes */
-	    B("\x00\x0a\xc0\x0c"),		/* compression pointer */
-	    B("\x00\x0a\x40xx\x00"),		/* length 64 */
-	    B("\x00\x0a\x04m_x1\x00"),		/* underscore */
-	    B("\x00\x0a\x03m.x\x00"),		/* dot inside a label */
-	    B("\x00\x0a\x03m\x00x\x00"),	/* NUL inside a label */
-	    B("\x00\x0a\x03-mx\x00"),		/* leading hyphen */
-	    B("\x00\x0a\x03mx-\x00"),		/* trailing hyphen */
-	    B("\x00\x0a\x03m x\x00"),		/* space */
-	    B("\x00\x0a\x02\xc3\xa9\x00"),	/* raw UTF-8 */
+#define B(s) { s, sizeof(s) - 1 }
+		B(""), B("\x00"), B("\x00\x0a"),
+		B("\x00\x0a\x02mx"),	       /* no root label */
+		B("\x00\x0a\x05mx"),	       /* label past the end */
+		B("\x00\x0a\x02mx\x00junk"),   /* trailing bytes */
+		B("\x00\x0a\xc0\x0c"),	       /* compression pointer */
+		B("\x00\x0a\x40xx\x00"),       /* length 64 */
+		B("\x00\x0a\x04m_x1\x00"),     /* underscore */
+		B("\x00\x0a\x03m.x\x00"),      /* dot inside a label */
+		B("\x00\x0a\x03m\x00x\x00"),   /* NUL inside a label */
+		B("\x00\x0a\x03-mx\x00"),      /* leading hyphen */
+		B("\x00\x0a\x03mx-\x00"),      /* trailing hyphen */
+		B("\x00\x0a\x03m x\x00"),      /* space */
+		B("\x00\x0a\x02\xc3\xa9\x00"), /* raw UTF-8 */
 #undef B
 	};
 	unsigned pref = 0;
@@ -142,12 +159,12 @@ test_mx_bad(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		assert_int_equal(pacc__rr_mx(&pref, &h,
-		    (const unsigned char *)bad[i].rd, bad[i].len),
+				     (const unsigned char *)bad[i].rd,
+				     bad[i].len),
 		    PACC_EFORMAT);
 		assert_null(h);
 	}
-	assert_int_equal(pacc__rr_mx(NULL, &h, R("\x00\x01\x00")),
-	    PACC_EINVAL);
+	assert_int_equal(pacc__rr_mx(NULL, &h, R("\x00\x01\x00")), PACC_EINVAL);
 	assert_int_equal(pacc__rr_mx(&pref, NULL, R("\x00\x01\x00")),
 	    PACC_EINVAL);
 }
@@ -213,7 +230,9 @@ test_srv(void **state)
 
 	(void)state;
 	assert_int_equal(pacc__rr_srv(&s,
-	    R("\x00\x01\x00\x02\x03\xe1\x04imap\x07" "example\x03" "com\x00")),
+			     R("\x00\x01\x00\x02\x03\xe1\x04imap\x07"
+			       "example\x03"
+			       "com\x00")),
 	    PACC_OK);
 	assert_int_equal(s.priority, 1);
 	assert_int_equal(s.weight, 2);
@@ -226,8 +245,8 @@ test_srv(void **state)
 	assert_string_equal(s.target, ".");
 	assert_int_equal(s.port, 0);
 	pacc__free(s.target);
-	assert_int_equal(pacc__rr_srv(&s,
-	    R("\xff\xff\xff\xff\xff\xff\x01Z\x00")), PACC_OK);
+	assert_int_equal(
+	    pacc__rr_srv(&s, R("\xff\xff\xff\xff\xff\xff\x01Z\x00")), PACC_OK);
 	assert_int_equal(s.priority, 65535);
 	assert_int_equal(s.weight, 65535);
 	assert_int_equal(s.port, 65535);
@@ -246,11 +265,16 @@ test_srv_bad(void **state)
 	    PACC_EFORMAT);
 	assert_null(s.target);
 	assert_int_equal(pacc__rr_srv(&s,
-	    R("\x00\x01\x00\x02\x03\xe1\x01" "a\x00\x00")), PACC_EFORMAT);
+			     R("\x00\x01\x00\x02\x03\xe1\x01"
+			       "a\x00\x00")),
+	    PACC_EFORMAT);
+	assert_int_equal(
+	    pacc__rr_srv(&s, R("\x00\x01\x00\x02\x03\xe1\x05_imap\x00")),
+	    PACC_EFORMAT);
 	assert_int_equal(pacc__rr_srv(&s,
-	    R("\x00\x01\x00\x02\x03\xe1\x05_imap\x00")), PACC_EFORMAT);
-	assert_int_equal(pacc__rr_srv(&s,
-	    R("\x00\x01\x00\x02\x03\xe1\x02" "a")), PACC_EFORMAT);
+			     R("\x00\x01\x00\x02\x03\xe1\x02"
+			       "a")),
+	    PACC_EFORMAT);
 	assert_null(s.target);
 	assert_int_equal(pacc__rr_srv(NULL, R("\x00")), PACC_EINVAL);
 }
@@ -261,17 +285,17 @@ test_addr(void **state)
 	char buf[64];
 
 	(void)state;
-	assert_int_equal(pacc__rr_addr(buf, sizeof(buf), 1,
-	    R("\xc0\x00\x02\x01")), PACC_OK);
+	assert_int_equal(
+	    pacc__rr_addr(buf, sizeof(buf), 1, R("\xc0\x00\x02\x01")), PACC_OK);
 	assert_string_equal(buf, "192.0.2.1");
 	assert_int_equal(pacc__rr_addr(buf, sizeof(buf), 28,
-	    R("\x20\x01\x0d\xb8\x00\x00\x00\x00"
-	      "\x00\x00\x00\x00\x00\x00\x00\x01")),
+			     R("\x20\x01\x0d\xb8\x00\x00\x00\x00"
+			       "\x00\x00\x00\x00\x00\x00\x00\x01")),
 	    PACC_OK);
 	assert_string_equal(buf, "2001:db8::1");
 	assert_int_equal(pacc__rr_addr(buf, sizeof(buf), 28,
-	    R("\x00\x00\x00\x00\x00\x00\x00\x00"
-	      "\x00\x00\xff\xff\x7f\x00\x00\x01")),
+			     R("\x00\x00\x00\x00\x00\x00\x00\x00"
+			       "\x00\x00\xff\xff\x7f\x00\x00\x01")),
 	    PACC_OK);
 	assert_string_equal(buf, "::ffff:127.0.0.1");
 	/* exactly enough room: 15 characters + NUL */
@@ -293,14 +317,17 @@ test_addr_bad(void **state)
 	(void)state;
 	assert_int_equal(pacc__rr_addr(buf, sizeof(buf), 1, R("\x01\x02\x03")),
 	    PACC_EFORMAT);
-	assert_int_equal(pacc__rr_addr(buf, sizeof(buf), 1,
-	    R("\x01\x02\x03\x04\x05")), PACC_EFORMAT);
-	assert_int_equal(pacc__rr_addr(buf, sizeof(buf), 28,
-	    R("\x01\x02\x03\x04")), PACC_EFORMAT);
+	assert_int_equal(
+	    pacc__rr_addr(buf, sizeof(buf), 1, R("\x01\x02\x03\x04\x05")),
+	    PACC_EFORMAT);
+	assert_int_equal(
+	    pacc__rr_addr(buf, sizeof(buf), 28, R("\x01\x02\x03\x04")),
+	    PACC_EFORMAT);
 	assert_int_equal(pacc__rr_addr(buf, sizeof(buf), 1, NULL, 0),
 	    PACC_EFORMAT);
-	assert_int_equal(pacc__rr_addr(buf, sizeof(buf), 16,
-	    R("\x01\x02\x03\x04")), PACC_EINVAL);
+	assert_int_equal(
+	    pacc__rr_addr(buf, sizeof(buf), 16, R("\x01\x02\x03\x04")),
+	    PACC_EINVAL);
 	assert_int_equal(pacc__rr_addr(NULL, 10, 1, R("\x01\x02\x03\x04")),
 	    PACC_EINVAL);
 }
@@ -339,7 +366,9 @@ static void
 test_truncations(void **state)
 {
 	static const unsigned char srv[] =
-	    "\x00\x01\x00\x02\x03\xe1\x04imap\x07" "example\x03" "com\x00";
+	    "\x00\x01\x00\x02\x03\xe1\x04imap\x07"
+	    "example\x03"
+	    "com\x00";
 	struct pacc__srv_rr s;
 	unsigned pref;
 	char *h;
@@ -351,8 +380,8 @@ test_truncations(void **state)
 		memcpy(copy, srv, len);
 		assert_int_equal(pacc__rr_srv(&s, copy, len), PACC_EFORMAT);
 		if (len >= 4) {
-			assert_int_not_equal(pacc__rr_mx(&pref, &h, copy + 4,
-			    len - 4), PACC_OK);
+			assert_int_not_equal(
+			    pacc__rr_mx(&pref, &h, copy + 4, len - 4), PACC_OK);
 		}
 		free(copy);
 	}

@@ -130,8 +130,8 @@ test_fixture_current_full(void **state)
 	    "https://jmap.example.test/session", BOTH);
 	host_srv(&c->servers[1], PACC_PROTO_IMAP, "imap.example.test", 993,
 	    IMPL, BOTH);
-	host_srv(&c->servers[2], PACC_PROTO_POP3, "pop.example.test", 995,
-	    IMPL, BOTH);
+	host_srv(&c->servers[2], PACC_PROTO_POP3, "pop.example.test", 995, IMPL,
+	    BOTH);
 	host_srv(&c->servers[3], PACC_PROTO_SMTP, "smtp.example.test", 465,
 	    IMPL, BOTH);
 	url_srv(&c->servers[4], PACC_PROTO_CALDAV,
@@ -156,11 +156,11 @@ test_fixture_current_slides(void **state)
 	assert_int_equal(parse_len(&c, b, n), PACC_OK);
 	assert_int_equal(c->nservers, 5);
 	assert_int_equal(c->servers[0].proto, PACC_PROTO_JMAP);
-	host_srv(&c->servers[1], PACC_PROTO_IMAP, "imap.example.com", 993,
-	    IMPL, BOTH);
+	host_srv(&c->servers[1], PACC_PROTO_IMAP, "imap.example.com", 993, IMPL,
+	    BOTH);
 	/* -01/-02 key "smtp" is submission too */
-	host_srv(&c->servers[2], PACC_PROTO_SMTP, "smtp.example.com", 465,
-	    IMPL, BOTH);
+	host_srv(&c->servers[2], PACC_PROTO_SMTP, "smtp.example.com", 465, IMPL,
+	    BOTH);
 	url_srv(&c->servers[3], PACC_PROTO_CALDAV,
 	    "https://sync.example.com/calendar/", BOTH);
 	url_srv(&c->servers[4], PACC_PROTO_CARDDAV,
@@ -187,8 +187,8 @@ test_fixture_earlier_draft(void **state)
 	assert_int_equal(c->nservers, 4);
 	url_srv(&c->servers[0], PACC_PROTO_JMAP,
 	    "https://jmap.example.net/session", BOTH);
-	host_srv(&c->servers[1], PACC_PROTO_IMAP, "imap.example.net", 993,
-	    IMPL, BOTH);
+	host_srv(&c->servers[1], PACC_PROTO_IMAP, "imap.example.net", 993, IMPL,
+	    BOTH);
 	url_srv(&c->servers[2], PACC_PROTO_CALDAV,
 	    "https://sync.example.net/calendar/", BOTH);
 	url_srv(&c->servers[3], PACC_PROTO_CARDDAV,
@@ -216,8 +216,8 @@ test_fixture_earlier_fixed(void **state)
 	assert_int_equal(c->nservers, 4);
 	host_srv(&c->servers[0], PACC_PROTO_IMAP, "imap.example.net", 1993,
 	    IMPL, PACC_AUTH_OAUTH2);
-	host_srv(&c->servers[1], PACC_PROTO_POP3, "pop3.example.net", 995,
-	    IMPL, PACC_AUTH_PASSWORD);
+	host_srv(&c->servers[1], PACC_PROTO_POP3, "pop3.example.net", 995, IMPL,
+	    PACC_AUTH_PASSWORD);
 	host_srv(&c->servers[2], PACC_PROTO_SMTP, "smtp.example.net", 1465,
 	    IMPL, PACC_AUTH_PASSWORD);
 	host_srv(&c->servers[3], PACC_PROTO_MANAGESIEVE, "sieve.example.net",
@@ -251,14 +251,14 @@ test_current_submit_smtp(void **state)
 	(void)state;
 	/* both: submit wins, one server only */
 	c = must("{\"protocols\":{\"smtp\":{\"host\":\"old.example.com\"},"
-	    "\"submit\":{\"host\":\"new.example.com\"}}}");
+		 "\"submit\":{\"host\":\"new.example.com\"}}}");
 	assert_int_equal(c->nservers, 1);
-	host_srv(&c->servers[0], PACC_PROTO_SMTP, "new.example.com", 465,
-	    IMPL, 0);
+	host_srv(&c->servers[0], PACC_PROTO_SMTP, "new.example.com", 465, IMPL,
+	    0);
 	pacc__config_free(c);
 	/* a broken submit falls back to a good smtp */
 	c = must("{\"protocols\":{\"submit\":{\"host\":\"bad host\"},"
-	    "\"smtp\":{\"host\":\"old.example.com\"}}}");
+		 "\"smtp\":{\"host\":\"old.example.com\"}}}");
 	assert_int_equal(c->nservers, 1);
 	assert_string_equal(c->servers[0].host, "old.example.com");
 	pacc__config_free(c);
@@ -272,18 +272,18 @@ test_current_all_protocols(void **state)
 	(void)state;
 	/* written in reverse order: output follows preference order */
 	c = must("{\"protocols\":{"
-	    "\"managesieve\":{\"host\":\"Sieve.Example.COM.\"},"
-	    "\"webdav\":{\"url\":\"https://dav.example.com/files/\"},"
-	    "\"carddav\":{\"url\":\"https://dav.example.com/card/\"},"
-	    "\"caldav\":{\"url\":\"https://dav.example.com/cal/\"},"
-	    "\"submit\":{\"host\":\"smtp.example.com\"},"
-	    "\"pop3\":{\"host\":\"pop.example.com\"},"
-	    "\"imap\":{\"host\":\"imap.example.com\"},"
-	    "\"jmap\":{\"url\":\"https://jmap.example.com:8443/s\"},"
-	    "\"ews\":{\"url\":\"https://ews.example.com/\"},"
-	    "\"activeSync\":{\"url\":\"https://as.example.com/\"}},"
-	    "\"authentication\":{\"password\":true},"
-	    "\"futureMember\":{\"x\":[1,2,{\"y\":null}]}}");
+		 "\"managesieve\":{\"host\":\"Sieve.Example.COM.\"},"
+		 "\"webdav\":{\"url\":\"https://dav.example.com/files/\"},"
+		 "\"carddav\":{\"url\":\"https://dav.example.com/card/\"},"
+		 "\"caldav\":{\"url\":\"https://dav.example.com/cal/\"},"
+		 "\"submit\":{\"host\":\"smtp.example.com\"},"
+		 "\"pop3\":{\"host\":\"pop.example.com\"},"
+		 "\"imap\":{\"host\":\"imap.example.com\"},"
+		 "\"jmap\":{\"url\":\"https://jmap.example.com:8443/s\"},"
+		 "\"ews\":{\"url\":\"https://ews.example.com/\"},"
+		 "\"activeSync\":{\"url\":\"https://as.example.com/\"}},"
+		 "\"authentication\":{\"password\":true},"
+		 "\"futureMember\":{\"x\":[1,2,{\"y\":null}]}}");
 	assert_int_equal(c->nservers, 8);
 	for (size_t i = 0; i < 8; i++)
 		assert_int_equal(c->servers[i].proto, (pacc_protocol)i);
@@ -303,26 +303,41 @@ static void
 test_current_bad_servers_skipped(void **state)
 {
 	static const char *const bad_hosts[] = {
-	    "\"\"", "\".\"", "5", "null", "true", "[\"imap.example.com\"]",
-	    "\"imap.example.com:993\"", "\"192.0.2.1\"", "\"[2001:db8::1]\"",
-	    "\"a_b.example.com\"", "\"imap example.com\"",
-	    "\"b\\u00fccher.example\"", "\"imaps://imap.example.com\"",
-	    "\"-imap.example.com\"", "\"imap..example.com\"",
-	    "\"imap.example.com..\"",
+		"\"\"",
+		"\".\"",
+		"5",
+		"null",
+		"true",
+		"[\"imap.example.com\"]",
+		"\"imap.example.com:993\"",
+		"\"192.0.2.1\"",
+		"\"[2001:db8::1]\"",
+		"\"a_b.example.com\"",
+		"\"imap example.com\"",
+		"\"b\\u00fccher.example\"",
+		"\"imaps://imap.example.com\"",
+		"\"-imap.example.com\"",
+		"\"imap..example.com\"",
+		"\"imap.example.com..\"",
 	};
 	static const char *const bad_urls[] = {
-	    "\"http://jmap.example.com/\"", "\"jmap.example.com\"",
-	    "\"https://user@jmap.example.com/\"", "\"https://192.0.2.1/\"",
-	    "\"wss://jmap.example.com/\"", "\"https://jmap.example.com:0/\"",
-	    "\"https://jmap.example.com/a b\"", "\"\"", "7",
+		"\"http://jmap.example.com/\"",
+		"\"jmap.example.com\"",
+		"\"https://user@jmap.example.com/\"",
+		"\"https://192.0.2.1/\"",
+		"\"wss://jmap.example.com/\"",
+		"\"https://jmap.example.com:0/\"",
+		"\"https://jmap.example.com/a b\"",
+		"\"\"",
+		"7",
 	};
 	char doc[512];
 	struct pacc__config *c;
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(bad_hosts) / sizeof(bad_hosts[0]);
-	     i++) {
-		snprintf(doc, sizeof(doc), "{\"protocols\":{\"imap\":{\"host\":"
+	for (size_t i = 0; i < sizeof(bad_hosts) / sizeof(bad_hosts[0]); i++) {
+		snprintf(doc, sizeof(doc),
+		    "{\"protocols\":{\"imap\":{\"host\":"
 		    "%s},\"pop3\":{\"host\":\"pop.example.com\"}}}",
 		    bad_hosts[i]);
 		c = must(doc);
@@ -331,12 +346,15 @@ test_current_bad_servers_skipped(void **state)
 		assert_non_null(strstr(why, "imap"));
 		pacc__config_free(c);
 		/* alone, the document has no usable server */
-		snprintf(doc, sizeof(doc), "{\"protocols\":{\"imap\":{\"host\":"
-		    "%s}}}", bad_hosts[i]);
+		snprintf(doc, sizeof(doc),
+		    "{\"protocols\":{\"imap\":{\"host\":"
+		    "%s}}}",
+		    bad_hosts[i]);
 		must_fail(doc, "no usable server");
 	}
 	for (size_t i = 0; i < sizeof(bad_urls) / sizeof(bad_urls[0]); i++) {
-		snprintf(doc, sizeof(doc), "{\"protocols\":{\"jmap\":{\"url\":"
+		snprintf(doc, sizeof(doc),
+		    "{\"protocols\":{\"jmap\":{\"url\":"
 		    "%s},\"imap\":{\"host\":\"imap.example.com\"}}}",
 		    bad_urls[i]);
 		c = must(doc);
@@ -346,7 +364,8 @@ test_current_bad_servers_skipped(void **state)
 	}
 	/* a host protocol given a url only, and the reverse */
 	must_fail("{\"protocols\":{\"imap\":{\"url\":\"https://i.example/\"},"
-	    "\"jmap\":{\"host\":\"jmap.example.com\"}}}", "no usable server");
+		  "\"jmap\":{\"host\":\"jmap.example.com\"}}}",
+	    "no usable server");
 	must_fail("{\"protocols\":{\"imap\":\"imap.example.com\"}}",
 	    "not an object");
 	must_fail("{\"protocols\":{}}", "no protocol we know");
@@ -362,38 +381,39 @@ test_current_authentication(void **state)
 		unsigned bits;
 		const char *issuer;
 	} cases[] = {
-		{"{}", 0, NULL},
-		{"{\"password\":false}", 0, NULL},
-		{"{\"password\":\"true\"}", 0, NULL},
-		{"{\"password\":1}", 0, NULL},
-		{"{\"password\":true}", PACC_AUTH_PASSWORD, NULL},
-		{"{\"oauth-public\":{\"issuer\":\"https://a.example/\"}}",
-		    PACC_AUTH_OAUTH2, "https://a.example/"},
-		{"{\"oauth-public\":{\"issuer\":\"https://a.example\"}}",
-		    PACC_AUTH_OAUTH2, "https://a.example"},
-		{"{\"oauth-public\":{\"issuer\":\"https://A.example/T\"}}",
-		    PACC_AUTH_OAUTH2, "https://A.example/T"},
-		{"{\"oauth-public\":{\"issuer\":\"http://a.example/\"}}", 0,
-		    NULL},
-		{"{\"oauth-public\":{\"issuer\":\"https://a.example/?x=1\"}}",
-		    0, NULL},
-		{"{\"oauth-public\":{\"issuer\":\"https://a.example/#f\"}}", 0,
-		    NULL},
-		{"{\"oauth-public\":{\"issuer\":\"https://u@a.example/\"}}", 0,
-		    NULL},
-		{"{\"oauth-public\":{\"issuer\":\"a.example\"}}", 0, NULL},
-		{"{\"oauth-public\":{\"issuer\":5}}", 0, NULL},
-		{"{\"oauth-public\":\"https://a.example/\"}", 0, NULL},
-		{"{\"oAuth2\":{\"issuer\":\"https://a.example/\"}}", 0, NULL},
-		{"[]", 0, NULL},
-		{"\"password\"", 0, NULL},
+		{ "{}", 0, NULL },
+		{ "{\"password\":false}", 0, NULL },
+		{ "{\"password\":\"true\"}", 0, NULL },
+		{ "{\"password\":1}", 0, NULL },
+		{ "{\"password\":true}", PACC_AUTH_PASSWORD, NULL },
+		{ "{\"oauth-public\":{\"issuer\":\"https://a.example/\"}}",
+		    PACC_AUTH_OAUTH2, "https://a.example/" },
+		{ "{\"oauth-public\":{\"issuer\":\"https://a.example\"}}",
+		    PACC_AUTH_OAUTH2, "https://a.example" },
+		{ "{\"oauth-public\":{\"issuer\":\"https://A.example/T\"}}",
+		    PACC_AUTH_OAUTH2, "https://A.example/T" },
+		{ "{\"oauth-public\":{\"issuer\":\"http://a.example/\"}}", 0,
+		    NULL },
+		{ "{\"oauth-public\":{\"issuer\":\"https://a.example/?x=1\"}}",
+		    0, NULL },
+		{ "{\"oauth-public\":{\"issuer\":\"https://a.example/#f\"}}", 0,
+		    NULL },
+		{ "{\"oauth-public\":{\"issuer\":\"https://u@a.example/\"}}", 0,
+		    NULL },
+		{ "{\"oauth-public\":{\"issuer\":\"a.example\"}}", 0, NULL },
+		{ "{\"oauth-public\":{\"issuer\":5}}", 0, NULL },
+		{ "{\"oauth-public\":\"https://a.example/\"}", 0, NULL },
+		{ "{\"oAuth2\":{\"issuer\":\"https://a.example/\"}}", 0, NULL },
+		{ "[]", 0, NULL },
+		{ "\"password\"", 0, NULL },
 	};
 	char doc[512];
 	struct pacc__config *c;
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		snprintf(doc, sizeof(doc), "{\"authentication\":%s,"
+		snprintf(doc, sizeof(doc),
+		    "{\"authentication\":%s,"
 		    "\"protocols\":{\"imap\":{\"host\":\"i.example.com\"},"
 		    "\"jmap\":{\"url\":\"https://j.example.com/\"}}}",
 		    cases[i].auth);
@@ -422,20 +442,24 @@ test_provider_texts(void **state)
 		strcat(name, "\xc3\x9f");
 	for (int i = 0; i < 20; i++)
 		strcat(sname, "\xc3\x9f");
-	snprintf(doc, sizeof(doc), "{\"protocols\":{\"imap\":{\"host\":"
+	snprintf(doc, sizeof(doc),
+	    "{\"protocols\":{\"imap\":{\"host\":"
 	    "\"i.example.com\"}},\"info\":{\"provider\":{\"name\":\"%s\","
 	    "\"shortName\":\"%s\"},\"help\":{\"documentation\":"
-	    "\"https://help.example.com/x\"}}}", name, sname);
+	    "\"https://help.example.com/x\"}}}",
+	    name, sname);
 	c = must(doc);
 	assert_string_equal(c->provider_name, name);
 	assert_string_equal(c->provider_short, sname);
 	assert_string_equal(c->help_url, "https://help.example.com/x");
 	pacc__config_free(c);
 	/* one code point more: dropped, not truncated */
-	snprintf(doc, sizeof(doc), "{\"protocols\":{\"imap\":{\"host\":"
+	snprintf(doc, sizeof(doc),
+	    "{\"protocols\":{\"imap\":{\"host\":"
 	    "\"i.example.com\"}},\"info\":{\"provider\":{\"name\":\"%sx\","
 	    "\"shortName\":\"%sx\"},\"help\":{\"documentation\":"
-	    "\"http://help.example.com/x\"}}}", name, sname);
+	    "\"http://help.example.com/x\"}}}",
+	    name, sname);
 	c = must(doc);
 	assert_null(c->provider_name);
 	assert_null(c->provider_short);
@@ -444,14 +468,23 @@ test_provider_texts(void **state)
 	/* controls, bidi overrides, empty, wrong type: dropped */
 	{
 		static const char *const badnames[] = {
-		    "\"\"", "\"a\\u0007b\"", "\"a\\nb\"", "\"a\\u0085b\"",
-		    "\"evil\\u202egnp.exe\"", "\"x\\u2066y\"", "\"\\u200f\"",
-		    "5", "null", "[\"x\"]", "{}",
+			"\"\"",
+			"\"a\\u0007b\"",
+			"\"a\\nb\"",
+			"\"a\\u0085b\"",
+			"\"evil\\u202egnp.exe\"",
+			"\"x\\u2066y\"",
+			"\"\\u200f\"",
+			"5",
+			"null",
+			"[\"x\"]",
+			"{}",
 		};
 
 		for (size_t i = 0; i < sizeof(badnames) / sizeof(badnames[0]);
 		     i++) {
-			snprintf(doc, sizeof(doc), "{\"protocols\":{\"imap\":"
+			snprintf(doc, sizeof(doc),
+			    "{\"protocols\":{\"imap\":"
 			    "{\"host\":\"i.example.com\"}},\"info\":{"
 			    "\"provider\":{\"name\":%s,\"shortName\":%s}}}",
 			    badnames[i], badnames[i]);
@@ -463,10 +496,11 @@ test_provider_texts(void **state)
 	}
 	/* ordinary non-ASCII names pass */
 	c = must("{\"protocols\":{\"imap\":{\"host\":\"i.example.com\"}},"
-	    "\"info\":{\"provider\":{\"name\":\"B\\u00fccher Mail \\ud83d"
-	    "\\udce7\"}}}");
+		 "\"info\":{\"provider\":{\"name\":\"B\\u00fccher Mail \\ud83d"
+		 "\\udce7\"}}}");
 	assert_string_equal(c->provider_name,
-	    "B\xc3\xbc" "cher Mail \xf0\x9f\x93\xa7");
+	    "B\xc3\xbc"
+	    "cher Mail \xf0\x9f\x93\xa7");
 	pacc__config_free(c);
 }
 
@@ -477,7 +511,8 @@ test_earlier_variants(void **state)
 
 	(void)state;
 	/* array form naming the protocol; first one per protocol wins */
-	c = must("{\"servers\":["
+	c = must(
+	    "{\"servers\":["
 	    "{\"protocol\":\"imap\",\"url\":\"IMAPS://Imap.Example.NET\"},"
 	    "{\"type\":\"smtp\",\"url\":\"smtps://smtp.example.net\","
 	    "\"authentication\":[\"sasl-PLAIN\",5,null]},"
@@ -489,30 +524,30 @@ test_earlier_variants(void **state)
 	assert_int_equal(c->format, PACC__FMT_EARLIER);
 	assert_int_equal(c->nservers, 2);
 	/* no authentication list: kept, nothing promised */
-	host_srv(&c->servers[0], PACC_PROTO_IMAP, "imap.example.net", 993,
-	    IMPL, 0);
-	host_srv(&c->servers[1], PACC_PROTO_SMTP, "smtp.example.net", 465,
-	    IMPL, PACC_AUTH_PASSWORD);
+	host_srv(&c->servers[0], PACC_PROTO_IMAP, "imap.example.net", 993, IMPL,
+	    0);
+	host_srv(&c->servers[1], PACC_PROTO_SMTP, "smtp.example.net", 465, IMPL,
+	    PACC_AUTH_PASSWORD);
 	assert_null(c->oauth_issuer);
 	pacc__config_free(c);
 	/* protocols wins over servers when both are there */
 	c = must("{\"servers\":{\"imap\":{\"url\":\"imaps://a.example\"}},"
-	    "\"protocols\":{\"pop3\":{\"host\":\"b.example.com\"}}}");
+		 "\"protocols\":{\"pop3\":{\"host\":\"b.example.com\"}}}");
 	assert_int_equal(c->format, PACC__FMT_CURRENT);
 	assert_int_equal(c->nservers, 1);
 	assert_int_equal(c->servers[0].proto, PACC_PROTO_POP3);
 	pacc__config_free(c);
 	/* issuer forms */
 	c = must("{\"servers\":{\"imap\":{\"url\":\"imaps://a.example\"}},"
-	    "\"oAuth2\":{\"issuer\":\"Auth.Example.NET.\"}}");
+		 "\"oAuth2\":{\"issuer\":\"Auth.Example.NET.\"}}");
 	assert_string_equal(c->oauth_issuer, "https://auth.example.net/");
 	pacc__config_free(c);
 	c = must("{\"servers\":{\"imap\":{\"url\":\"imaps://a.example\"}},"
-	    "\"oAuth2\":{\"issuer\":\"auth example\"}}");
+		 "\"oAuth2\":{\"issuer\":\"auth example\"}}");
 	assert_null(c->oauth_issuer);
 	pacc__config_free(c);
 	c = must("{\"servers\":{\"imap\":{\"url\":\"imaps://a.example\"}},"
-	    "\"oAuth2\":{\"issuer\":\"https://a.example/?q\"}}");
+		 "\"oAuth2\":{\"issuer\":\"https://a.example/?q\"}}");
 	assert_null(c->oauth_issuer);
 	pacc__config_free(c);
 }
@@ -521,38 +556,38 @@ static void
 test_earlier_bad_servers(void **state)
 {
 	static const char *const bad[] = {
-	    /* plain schemes: the draft mandates Direct TLS */
-	    "{\"imap\":{\"url\":\"imap://i.example.net\"}}",
-	    "{\"pop3\":{\"url\":\"pop3://p.example.net\"}}",
-	    "{\"smtp\":{\"url\":\"submission://s.example.net\"}}",
-	    /* scheme of another protocol */
-	    "{\"pop3\":{\"url\":\"imaps://p.example.net\"}}",
-	    "{\"managesieve\":{\"url\":\"sieves://s.example.net\"}}",
-	    "{\"imap\":{\"url\":\"https://i.example.net\"}}",
-	    "{\"jmap\":{\"url\":\"imaps://i.example.net\"}}",
-	    /* bad authority or path */
-	    "{\"imap\":{\"url\":\"imaps://u@i.example.net\"}}",
-	    "{\"imap\":{\"url\":\"imaps://i.example.net/INBOX\"}}",
-	    "{\"imap\":{\"url\":\"imaps://i.example.net:0\"}}",
-	    "{\"imap\":{\"url\":\"imaps://i.example.net:65536\"}}",
-	    "{\"imap\":{\"url\":\"imaps://i.example.net:\"}}",
-	    "{\"imap\":{\"url\":\"imaps://i.example.net:99x\"}}",
-	    "{\"imap\":{\"url\":\"imaps://[::1]\"}}",
-	    "{\"imap\":{\"url\":\"imaps://\"}}",
-	    "{\"imap\":{\"url\":\"imaps://i.example.net?x\"}}",
-	    "{\"imap\":{\"url\":\"imaps://i ex.net\"}}",
-	    "{\"imap\":{\"url\":\"imaps:/i.example.net\"}}",
-	    "{\"imap\":{\"url\":\"imaps://b\\u00fccher.example\"}}",
-	    /* no url, wrong types */
-	    "{\"imap\":{}}",
-	    "{\"imap\":{\"url\":5}}",
-	    "{\"imap\":\"imaps://i.example.net\"}",
-	    /* authentication given, none we support */
-	    "{\"imap\":{\"url\":\"imaps://i.example.net\","
-	    "\"authentication\":[\"sasl-GSSAPI\",\"sasl-EXTERNAL\"]}}",
-	    "{\"imap\":{\"url\":\"imaps://i.example.net\","
-	    "\"authentication\":[]}}",
-	    "{\"ews\":{\"url\":\"https://e.example.net/\"}}",
+		/* plain schemes: the draft mandates Direct TLS */
+		"{\"imap\":{\"url\":\"imap://i.example.net\"}}",
+		"{\"pop3\":{\"url\":\"pop3://p.example.net\"}}",
+		"{\"smtp\":{\"url\":\"submission://s.example.net\"}}",
+		/* scheme of another protocol */
+		"{\"pop3\":{\"url\":\"imaps://p.example.net\"}}",
+		"{\"managesieve\":{\"url\":\"sieves://s.example.net\"}}",
+		"{\"imap\":{\"url\":\"https://i.example.net\"}}",
+		"{\"jmap\":{\"url\":\"imaps://i.example.net\"}}",
+		/* bad authority or path */
+		"{\"imap\":{\"url\":\"imaps://u@i.example.net\"}}",
+		"{\"imap\":{\"url\":\"imaps://i.example.net/INBOX\"}}",
+		"{\"imap\":{\"url\":\"imaps://i.example.net:0\"}}",
+		"{\"imap\":{\"url\":\"imaps://i.example.net:65536\"}}",
+		"{\"imap\":{\"url\":\"imaps://i.example.net:\"}}",
+		"{\"imap\":{\"url\":\"imaps://i.example.net:99x\"}}",
+		"{\"imap\":{\"url\":\"imaps://[::1]\"}}",
+		"{\"imap\":{\"url\":\"imaps://\"}}",
+		"{\"imap\":{\"url\":\"imaps://i.example.net?x\"}}",
+		"{\"imap\":{\"url\":\"imaps://i ex.net\"}}",
+		"{\"imap\":{\"url\":\"imaps:/i.example.net\"}}",
+		"{\"imap\":{\"url\":\"imaps://b\\u00fccher.example\"}}",
+		/* no url, wrong types */
+		"{\"imap\":{}}",
+		"{\"imap\":{\"url\":5}}",
+		"{\"imap\":\"imaps://i.example.net\"}",
+		/* authentication given, none we support */
+		"{\"imap\":{\"url\":\"imaps://i.example.net\","
+		"\"authentication\":[\"sasl-GSSAPI\",\"sasl-EXTERNAL\"]}}",
+		"{\"imap\":{\"url\":\"imaps://i.example.net\","
+		"\"authentication\":[]}}",
+		"{\"ews\":{\"url\":\"https://e.example.net/\"}}",
 	};
 	char doc[512];
 
@@ -575,30 +610,31 @@ test_auth_methods(void **state)
 		const char *list;
 		unsigned bits;
 	} cases[] = {
-		{"[\"OAuth2\"]", PACC_AUTH_OAUTH2},
-		{"[\"oauth2\"]", PACC_AUTH_OAUTH2},
-		{"[\"sasl-OAUTHBEARER\"]", PACC_AUTH_OAUTH2},
-		{"[\"sasl-XOAUTH2\"]", PACC_AUTH_OAUTH2},
-		{"[\"sasl-PLAIN\"]", PACC_AUTH_PASSWORD},
-		{"[\"sasl-plain\"]", PACC_AUTH_PASSWORD},
-		{"[\"sasl-LOGIN\"]", PACC_AUTH_PASSWORD},
-		{"[\"sasl-SCRAM-SHA-256-PLUS\"]", PACC_AUTH_PASSWORD},
-		{"[\"sasl-SCRAM-SHA-1\"]", PACC_AUTH_PASSWORD},
-		{"[\"sasl-CRAM-MD5\"]", PACC_AUTH_PASSWORD},
-		{"[\"native\"]", PACC_AUTH_PASSWORD},
-		{"[\"http-basic\"]", PACC_AUTH_PASSWORD},
-		{"[\"http-Digest\"]", PACC_AUTH_PASSWORD},
-		{"[\"http-bearer\"]", PACC_AUTH_OAUTH2},
-		{"[\"http-NTLM\", \"OAuth2\", \"sasl-PLAIN\"]", BOTH},
-		{"\"OAuth2\"", 0}, /* not a list: nothing promised, kept */
-		{"{}", 0},
+		{ "[\"OAuth2\"]", PACC_AUTH_OAUTH2 },
+		{ "[\"oauth2\"]", PACC_AUTH_OAUTH2 },
+		{ "[\"sasl-OAUTHBEARER\"]", PACC_AUTH_OAUTH2 },
+		{ "[\"sasl-XOAUTH2\"]", PACC_AUTH_OAUTH2 },
+		{ "[\"sasl-PLAIN\"]", PACC_AUTH_PASSWORD },
+		{ "[\"sasl-plain\"]", PACC_AUTH_PASSWORD },
+		{ "[\"sasl-LOGIN\"]", PACC_AUTH_PASSWORD },
+		{ "[\"sasl-SCRAM-SHA-256-PLUS\"]", PACC_AUTH_PASSWORD },
+		{ "[\"sasl-SCRAM-SHA-1\"]", PACC_AUTH_PASSWORD },
+		{ "[\"sasl-CRAM-MD5\"]", PACC_AUTH_PASSWORD },
+		{ "[\"native\"]", PACC_AUTH_PASSWORD },
+		{ "[\"http-basic\"]", PACC_AUTH_PASSWORD },
+		{ "[\"http-Digest\"]", PACC_AUTH_PASSWORD },
+		{ "[\"http-bearer\"]", PACC_AUTH_OAUTH2 },
+		{ "[\"http-NTLM\", \"OAuth2\", \"sasl-PLAIN\"]", BOTH },
+		{ "\"OAuth2\"", 0 }, /* not a list: nothing promised, kept */
+		{ "{}", 0 },
 	};
 	char doc[512];
 	struct pacc__config *c;
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		snprintf(doc, sizeof(doc), "{\"servers\":{\"imap\":{\"url\":"
+		snprintf(doc, sizeof(doc),
+		    "{\"servers\":{\"imap\":{\"url\":"
 		    "\"imaps://i.example.net\",\"authentication\":%s}}}",
 		    cases[i].list);
 		c = must(doc);
@@ -632,15 +668,18 @@ test_json_errors(void **state)
 	must_fail("{\"protocols\":null}", "not an object");
 	/* duplicate names, at the top and deep inside */
 	must_fail("{\"protocols\":{\"imap\":{\"host\":\"a.example.com\"}},"
-	    "\"protocols\":{\"imap\":{\"host\":\"b.example.com\"}}}",
+		  "\"protocols\":{\"imap\":{\"host\":\"b.example.com\"}}}",
 	    "duplicate");
 	must_fail("{\"protocols\":{\"imap\":{\"host\":\"a.example.com\","
-	    "\"host\":\"b.example.com\"}}}", "duplicate");
+		  "\"host\":\"b.example.com\"}}}",
+	    "duplicate");
 	must_fail("{\"protocols\":{\"imap\":{\"host\":\"a.example.com\"},"
-	    "\"imap\":{\"host\":\"b.example.com\"}}}", "duplicate");
+		  "\"imap\":{\"host\":\"b.example.com\"}}}",
+	    "duplicate");
 	/* NUL escaped inside a string */
 	must_fail("{\"protocols\":{\"imap\":{\"host\":\"a.example.com\\u0000"
-	    ".evil.example\"}}}", "not valid JSON");
+		  ".evil.example\"}}}",
+	    "not valid JSON");
 	/* lone surrogate escapes */
 	must_fail("{\"protocols\":{\"imap\":{\"host\":\"\\ud800\"}}}",
 	    "not valid JSON");
@@ -707,7 +746,8 @@ test_nesting(void **state)
 
 	(void)state;
 	/* far too deep: refused by the parser's depth limit, no crash */
-	n += (size_t)sprintf(doc, "{\"protocols\":{\"imap\":{\"host\":"
+	n += (size_t)sprintf(doc,
+	    "{\"protocols\":{\"imap\":{\"host\":"
 	    "\"i.example.com\"}},\"x\":");
 	memset(doc + n, '[', depth);
 	memset(doc + n + depth, ']', depth);
@@ -716,7 +756,8 @@ test_nesting(void **state)
 	assert_int_equal(parse_len(&c, doc, n), PACC_EFORMAT);
 	assert_null(c);
 	/* moderately deep unknown members are just ignored */
-	n = (size_t)sprintf(doc, "{\"protocols\":{\"imap\":{\"host\":"
+	n = (size_t)sprintf(doc,
+	    "{\"protocols\":{\"imap\":{\"host\":"
 	    "\"i.example.com\"}},\"x\":");
 	memset(doc + n, '[', 500);
 	memset(doc + n + 500, ']', 500);
@@ -730,7 +771,7 @@ static void
 test_size_limit(void **state)
 {
 	const char *head = "{\"protocols\":{\"imap\":{\"host\":"
-	    "\"i.example.com\"}}}";
+			   "\"i.example.com\"}}}";
 	size_t max = 64 * 1024;
 	char *doc = malloc(max + 1);
 	struct pacc__config *c = NULL;
@@ -754,13 +795,15 @@ test_args(void **state)
 	struct pacc__config *c = NULL;
 
 	(void)state;
-	assert_int_equal(pacc__pacc_json_parse(NULL, (const void *)"{}", 2,
-	    ADDR, NULL, 0), PACC_EINVAL);
+	assert_int_equal(
+	    pacc__pacc_json_parse(NULL, (const void *)"{}", 2, ADDR, NULL, 0),
+	    PACC_EINVAL);
 	assert_int_equal(pacc__pacc_json_parse(&c, NULL, 2, ADDR, NULL, 0),
 	    PACC_EINVAL);
 	/* why may be NULL; address is not needed */
 	assert_int_equal(pacc__pacc_json_parse(&c, (const void *)doc,
-	    strlen(doc), NULL, NULL, 0), PACC_OK);
+			     strlen(doc), NULL, NULL, 0),
+	    PACC_OK);
 	pacc__config_free(c);
 }
 

@@ -31,8 +31,7 @@ seq_rnd(void *ud, unsigned max)
 	assert_true(s->ncalls < 64);
 	s->maxes[s->ncalls++] = max;
 	if (s->next >= s->nvals)
-		fail_msg("rnd() called more often than scripted (max %u)",
-		    max);
+		fail_msg("rnd() called more often than scripted (max %u)", max);
 	return s->vals[s->next++];
 }
 
@@ -81,7 +80,7 @@ expect(const struct spec *sp, size_t n, const unsigned *vals, size_t nvals,
     const char *const *want, const unsigned *maxes, size_t ncalls)
 {
 	struct pacc__srv_rr *rrs = make(sp, n);
-	struct seq s = {vals, nvals, 0, {0}, 0};
+	struct seq s = { vals, nvals, 0, { 0 }, 0 };
 
 	pacc__srv_order(rrs, n, seq_rnd, &s);
 	for (size_t i = 0; i < n; i++) {
@@ -106,9 +105,9 @@ expect(const struct spec *sp, size_t n, const unsigned *vals, size_t nvals,
 static void
 test_trivial(void **state)
 {
-	static const struct spec one[] = {{5, 0, "a.example"}};
-	static const char *const w1[] = {"a.example"};
-	struct seq s = {NULL, 0, 0, {0}, 0};
+	static const struct spec one[] = { { 5, 0, "a.example" } };
+	static const char *const w1[] = { "a.example" };
+	struct seq s = { NULL, 0, 0, { 0 }, 0 };
 
 	(void)state;
 	pacc__srv_order(NULL, 5, seq_rnd, &s);
@@ -116,7 +115,7 @@ test_trivial(void **state)
 	expect(one, 1, NULL, 0, w1, NULL, 0);
 	/* n == 0 on a real array */
 	{
-		struct pacc__srv_rr r = {1, 1, 1, NULL};
+		struct pacc__srv_rr r = { 1, 1, 1, NULL };
 
 		pacc__srv_order(&r, 0, seq_rnd, &s);
 		assert_int_equal(r.priority, 1);
@@ -129,12 +128,22 @@ test_priority_stable(void **state)
 {
 	/* all weight 0: priority order, input order within, no draw */
 	static const struct spec sp[] = {
-		{10, 0, "p10a"}, {0, 0, "p0a"}, {10, 0, "p10b"},
-		{0, 0, "p0b"}, {5, 0, "p5"}, {65535, 0, "pmax"},
-		{0, 0, "p0c"},
+		{ 10, 0, "p10a" },
+		{ 0, 0, "p0a" },
+		{ 10, 0, "p10b" },
+		{ 0, 0, "p0b" },
+		{ 5, 0, "p5" },
+		{ 65535, 0, "pmax" },
+		{ 0, 0, "p0c" },
 	};
 	static const char *const want[] = {
-		"p0a", "p0b", "p0c", "p5", "p10a", "p10b", "pmax",
+		"p0a",
+		"p0b",
+		"p0c",
+		"p5",
+		"p10a",
+		"p10b",
+		"pmax",
 	};
 
 	(void)state;
@@ -145,7 +154,9 @@ static void
 test_weighted_draws(void **state)
 {
 	static const struct spec sp[] = {
-		{1, 10, "a"}, {1, 20, "b"}, {1, 30, "c"},
+		{ 1, 10, "a" },
+		{ 1, 20, "b" },
+		{ 1, 30, "c" },
 	};
 	/* running sums a 10, b 30, c 60: the first one >= r is chosen */
 	static const struct {
@@ -154,21 +165,21 @@ test_weighted_draws(void **state)
 		unsigned max2;
 	} cases[] = {
 		/* r1 picks, then the rest [..] with its own sum */
-		{0, 0, {"a", "b", "c"}, 50},
-		{10, 20, {"a", "b", "c"}, 50},
-		{10, 21, {"a", "c", "b"}, 50},
-		{11, 0, {"b", "a", "c"}, 40},
-		{30, 10, {"b", "a", "c"}, 40},
-		{30, 11, {"b", "c", "a"}, 40},
-		{31, 30, {"c", "b", "a"}, 30},
-		{60, 10, {"c", "a", "b"}, 30},
-		{60, 11, {"c", "b", "a"}, 30},
+		{ 0, 0, { "a", "b", "c" }, 50 },
+		{ 10, 20, { "a", "b", "c" }, 50 },
+		{ 10, 21, { "a", "c", "b" }, 50 },
+		{ 11, 0, { "b", "a", "c" }, 40 },
+		{ 30, 10, { "b", "a", "c" }, 40 },
+		{ 30, 11, { "b", "c", "a" }, 40 },
+		{ 31, 30, { "c", "b", "a" }, 30 },
+		{ 60, 10, { "c", "a", "b" }, 30 },
+		{ 60, 11, { "c", "b", "a" }, 30 },
 	};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		unsigned vals[2] = {cases[i].r1, cases[i].r2};
-		unsigned maxes[2] = {60, cases[i].max2};
+		unsigned vals[2] = { cases[i].r1, cases[i].r2 };
+		unsigned maxes[2] = { 60, cases[i].max2 };
 
 		/* the last record needs no draw: two calls for three */
 		expect(sp, 3, vals, 2, cases[i].want, maxes, 2);
@@ -180,17 +191,20 @@ test_weight_zero(void **state)
 {
 	/* RFC 2782: weight 0 first in the draw, so only r = 0 picks it */
 	static const struct spec sp[] = {
-		{1, 5, "a"}, {1, 0, "z1"}, {1, 5, "b"}, {1, 0, "z2"},
+		{ 1, 5, "a" },
+		{ 1, 0, "z1" },
+		{ 1, 5, "b" },
+		{ 1, 0, "z2" },
 	};
-	static const unsigned v1[] = {0, 0, 0};
-	static const char *const w1[] = {"z1", "z2", "a", "b"};
-	static const unsigned m1[] = {10, 10, 10};
-	static const unsigned v2[] = {1, 1};
-	static const char *const w2[] = {"a", "b", "z1", "z2"};
-	static const unsigned m2[] = {10, 5};
-	static const unsigned v3[] = {6, 0, 5};
-	static const char *const w3[] = {"b", "z1", "a", "z2"};
-	static const unsigned m3[] = {10, 5, 5};
+	static const unsigned v1[] = { 0, 0, 0 };
+	static const char *const w1[] = { "z1", "z2", "a", "b" };
+	static const unsigned m1[] = { 10, 10, 10 };
+	static const unsigned v2[] = { 1, 1 };
+	static const char *const w2[] = { "a", "b", "z1", "z2" };
+	static const unsigned m2[] = { 10, 5 };
+	static const unsigned v3[] = { 6, 0, 5 };
+	static const char *const w3[] = { "b", "z1", "a", "z2" };
+	static const unsigned m3[] = { 10, 5, 5 };
 
 	(void)state;
 	/* zeros drawn first, then a (r = 0 again), b alone */
@@ -205,19 +219,28 @@ static void
 test_groups_independent(void **state)
 {
 	static const struct spec sp[] = {
-		{20, 1, "late1"}, {10, 0, "mid0"}, {20, 3, "late3"},
-		{10, 0, "mid1"}, {0, 7, "first"}, {10, 9, "mid9"},
+		{ 20, 1, "late1" },
+		{ 10, 0, "mid0" },
+		{ 20, 3, "late3" },
+		{ 10, 0, "mid1" },
+		{ 0, 7, "first" },
+		{ 10, 9, "mid9" },
 	};
 	/*
 	 * group 0: one record, no draw.  Group 10: zeros first (mid0,
 	 * mid1, mid9), sum 9, r 9 -> mid9 (running 0, 0, 9); then only
 	 * zeros: no draw.  Group 20: sum 4, r 2 -> late3 (running 1, 4).
 	 */
-	static const unsigned vals[] = {9, 2};
+	static const unsigned vals[] = { 9, 2 };
 	static const char *const want[] = {
-		"first", "mid9", "mid0", "mid1", "late3", "late1",
+		"first",
+		"mid9",
+		"mid0",
+		"mid1",
+		"late3",
+		"late1",
 	};
-	static const unsigned maxes[] = {9, 4};
+	static const unsigned maxes[] = { 9, 4 };
 
 	(void)state;
 	expect(sp, 6, vals, 2, want, maxes, 2);
@@ -227,12 +250,14 @@ static void
 test_broken_rnd(void **state)
 {
 	static const struct spec sp[] = {
-		{1, 1, "a"}, {1, 1, "b"}, {1, 1, "c"},
+		{ 1, 1, "a" },
+		{ 1, 1, "b" },
+		{ 1, 1, "c" },
 	};
 	/* out of range: treated as the maximum (the last record) */
-	static const unsigned vals[] = {UINT32_MAX, 1000};
-	static const char *const want[] = {"c", "b", "a"};
-	static const unsigned maxes[] = {3, 2};
+	static const unsigned vals[] = { UINT32_MAX, 1000 };
+	static const char *const want[] = { "c", "b", "a" };
+	static const unsigned maxes[] = { 3, 2 };
 	struct pacc__srv_rr *rrs;
 
 	(void)state;
@@ -240,7 +265,10 @@ test_broken_rnd(void **state)
 	/* no rnd at all: every draw is 0, zeros first, else input order */
 	{
 		static const struct spec sp2[] = {
-			{2, 5, "x"}, {1, 5, "a"}, {1, 0, "z"}, {1, 9, "b"},
+			{ 2, 5, "x" },
+			{ 1, 5, "a" },
+			{ 1, 0, "z" },
+			{ 1, 9, "b" },
 		};
 
 		rrs = make(sp2, 4);
@@ -257,9 +285,10 @@ static void
 test_dot_target_kept(void **state)
 {
 	static const struct spec sp[] = {
-		{0, 0, "."}, {5, 0, "imap.example.com"},
+		{ 0, 0, "." },
+		{ 5, 0, "imap.example.com" },
 	};
-	static const char *const want[] = {".", "imap.example.com"};
+	static const char *const want[] = { ".", "imap.example.com" };
 
 	(void)state;
 	expect(sp, 2, NULL, 0, want, NULL, 0);
@@ -270,17 +299,22 @@ static void
 test_distribution(void **state)
 {
 	static const struct spec sp[] = {
-		{1, 7, "w7"}, {1, 0, "w0"}, {1, 2, "w2"}, {1, 1, "w1"},
+		{ 1, 7, "w7" },
+		{ 1, 0, "w0" },
+		{ 1, 2, "w2" },
+		{ 1, 1, "w1" },
 	};
 	static const struct {
 		const char *name;
 		double p;
 	} want[] = {
-		{"w0", 1.0 / 11}, {"w7", 7.0 / 11}, {"w2", 2.0 / 11},
-		{"w1", 1.0 / 11},
+		{ "w0", 1.0 / 11 },
+		{ "w7", 7.0 / 11 },
+		{ "w2", 2.0 / 11 },
+		{ "w1", 1.0 / 11 },
 	};
 	enum { trials = 40000 };
-	size_t count[4] = {0};
+	size_t count[4] = { 0 };
 	uint64_t x = 42;
 
 	(void)state;
@@ -326,14 +360,14 @@ test_many(void **state)
 	(void)state;
 	for (int round = 0; round < 200; round++) {
 		struct pacc__srv_rr *rrs;
-		bool seen[n] = {false};
+		bool seen[n] = { false };
 
 		for (size_t i = 0; i < n; i++) {
 			snprintf(names[i], sizeof(names[i]), "t%zu", i);
 			sp[i].name = names[i];
 			sp[i].prio = lcg_rnd(&x, 3);
-			sp[i].weight = round % 2 ? lcg_rnd(&x, 65535) :
-			    lcg_rnd(&x, 2);
+			sp[i].weight = round % 2 ? lcg_rnd(&x, 65535)
+						 : lcg_rnd(&x, 2);
 		}
 		rrs = make(sp, n);
 		pacc__srv_order(rrs, n, lcg_rnd, &x);
@@ -345,8 +379,8 @@ test_many(void **state)
 			seen[k] = true;
 			assert_int_equal(rrs[i].weight, sp[k].weight);
 			if (i > 0)
-				assert_true(rrs[i - 1].priority <=
-				    rrs[i].priority);
+				assert_true(
+				    rrs[i - 1].priority <= rrs[i].priority);
 		}
 		destroy(rrs, n);
 	}
@@ -355,7 +389,7 @@ test_many(void **state)
 static void
 test_clear(void **state)
 {
-	struct pacc__srv_rr rr = {1, 2, 3, NULL};
+	struct pacc__srv_rr rr = { 1, 2, 3, NULL };
 
 	(void)state;
 	rr.target = pacc__strdup("a.example");

@@ -15,8 +15,9 @@
 
 /* SHA-256 of the empty string, and a 64-byte pattern for sha512 sizes. */
 #define D32 "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
-#define D64 "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4v" \
-	    "MDEyMzQ1Njc4OTo7PD0+Pw=="
+#define D64                                                                    \
+	"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4v"     \
+	"MDEyMzQ1Njc4OTo7PD0+Pw=="
 
 static char why[160];
 
@@ -30,18 +31,18 @@ parse(struct pacc__uaac *u, const char *txt)
 static void
 test_good(void **state)
 {
-	static const unsigned char e3b0[] = {0xe3, 0xb0, 0xc4, 0x42};
+	static const unsigned char e3b0[] = { 0xe3, 0xb0, 0xc4, 0x42 };
 	static const char *const ok[] = {
-	    "v=UAAC1; a=sha256; d=" D32,
-	    "v=UAAC1;a=sha256;d=" D32,
-	    "v=UAAC1; a=sha256; d=" D32 ";",
-	    "v=UAAC1 ; a = sha256 ;\td=\t" D32 " ; ",
-	    "  v=UAAC1; a=sha256; d=" D32 "  ",
-	    "d=" D32 "; a=sha256; v=UAAC1",	  /* order is irrelevant */
-	    "v=uaac1; a=SHA256; d=" D32,	  /* v and a ignore case */
-	    "v=UAAC1; a=sha256; x=future; d=" D32, /* unknown tags ignored */
-	    "v=UAAC1; a=sha256; d=" D32 "; t=",	  /* empty unknown value */
-	    "v=UAAC1; a=sha256; d=" D32 "; V=other", /* names: case matters */
+		"v=UAAC1; a=sha256; d=" D32, "v=UAAC1;a=sha256;d=" D32,
+		"v=UAAC1; a=sha256; d=" D32 ";",
+		"v=UAAC1 ; a = sha256 ;\td=\t" D32 " ; ",
+		"  v=UAAC1; a=sha256; d=" D32 "  ",
+		"d=" D32 "; a=sha256; v=UAAC1",	       /* order is irrelevant */
+		"v=uaac1; a=SHA256; d=" D32,	       /* v and a ignore case */
+		"v=UAAC1; a=sha256; x=future; d=" D32, /* unknown tags ignored */
+		"v=UAAC1; a=sha256; d=" D32 "; t=",    /* empty unknown value */
+		"v=UAAC1; a=sha256; d=" D32
+		"; V=other", /* names: case matters */
 	};
 	struct pacc__uaac u;
 
@@ -91,20 +92,20 @@ static void
 test_not_ours(void **state)
 {
 	static const char *const other[] = {
-	    "",
-	    "   ",
-	    "v=spf1 -all",
-	    "google-site-verification=abc",
-	    "v=UAAC2; a=sha256; d=" D32,
-	    "v=UAAC; a=sha256; d=" D32,
-	    "v=UAAC1x; a=sha256; d=" D32,
-	    "a=sha256; d=" D32,			  /* no v= */
-	    "V=UAAC1; a=sha256; d=" D32,	  /* names are case-sensitive */
-	    "v=UAAC1 extra; a=sha256; d=" D32,	  /* v value with a space */
-	    "v=\xc3\xa9; a=sha256",		  /* non-ASCII, no UAAC1 */
-	    "\xff\xfe\xfd",
-	    "v:UAAC1",
-	    ";;;",
+		"",
+		"   ",
+		"v=spf1 -all",
+		"google-site-verification=abc",
+		"v=UAAC2; a=sha256; d=" D32,
+		"v=UAAC; a=sha256; d=" D32,
+		"v=UAAC1x; a=sha256; d=" D32,
+		"a=sha256; d=" D32,	     /* no v= */
+		"V=UAAC1; a=sha256; d=" D32, /* names are case-sensitive */
+		"v=UAAC1 extra; a=sha256; d=" D32, /* v value with a space */
+		"v=\xc3\xa9; a=sha256",		   /* non-ASCII, no UAAC1 */
+		"\xff\xfe\xfd",
+		"v:UAAC1",
+		";;;",
 	};
 	struct pacc__uaac u;
 
@@ -118,31 +119,31 @@ static void
 test_malformed(void **state)
 {
 	static const char *const bad[] = {
-	    "v=UAAC1",					/* no a, no d */
-	    "v=UAAC1; a=sha256",			/* no d */
-	    "v=UAAC1; d=" D32,				/* no a */
-	    "v=UAAC1; a=; d=" D32,			/* empty a */
-	    "v=UAAC1; a=sha256; d=",			/* empty d */
-	    "v=UAAC1; v=UAAC1; a=sha256; d=" D32,	/* duplicate v */
-	    "v=UAAC1; v=UAAC2; a=sha256; d=" D32,	/* duplicate v */
-	    "v=UAAC1; a=sha256; a=sha256; d=" D32,	/* duplicate a */
-	    "v=UAAC1; a=sha256; d=" D32 "; d=" D32,	/* duplicate d */
-	    "v=UAAC1; a=sha256; d=" D32 ";;",		/* empty tag-spec */
-	    "v=UAAC1;; a=sha256; d=" D32,
-	    "; v=UAAC1; a=sha256; d=" D32,
-	    "v=UAAC1; a=sha256; d=" D32 "; junk",	/* no '=' */
-	    "v=UAAC1; a=sha256; d=" D32 "; =x",		/* empty name */
-	    "v=UAAC1; a=sha256; d=" D32 "; x-y=1",	/* name not alnum */
-	    "v=UAAC1; a=sha256; d=" D32 "; x=\xc3\xa9", /* non-ASCII value */
-	    "v=UAAC1; a=sha256; d=47DEQpj8HBSa+/TImW+5JCeu"
-	    " QeRkm5NMpJWZG3hSuFU=",			/* inner space */
-	    "v=UAAC1; a=sha256; d=47DEQpj8HBSa-_TImW-5JCeu"
-	    "QeRkm5NMpJWZG3hSuFU=",			/* base64url */
-	    "v=UAAC1; a=sha256; d=47DEQpj8HBSa+/TImW+5JCeu"
-	    "QeRkm5NMpJWZG3hSuFU",			/* no padding */
-	    "v=UAAC1; a=sha256; d=e3b0c44298fc1c149afbf4c8996fb924"
-	    "27ae41e4649b934ca495991b7852b855",		/* hex */
-	    "v=UAAC1; a=sha256; d=AAAA" D64,		/* far too long */
+		"v=UAAC1",				/* no a, no d */
+		"v=UAAC1; a=sha256",			/* no d */
+		"v=UAAC1; d=" D32,			/* no a */
+		"v=UAAC1; a=; d=" D32,			/* empty a */
+		"v=UAAC1; a=sha256; d=",		/* empty d */
+		"v=UAAC1; v=UAAC1; a=sha256; d=" D32,	/* duplicate v */
+		"v=UAAC1; v=UAAC2; a=sha256; d=" D32,	/* duplicate v */
+		"v=UAAC1; a=sha256; a=sha256; d=" D32,	/* duplicate a */
+		"v=UAAC1; a=sha256; d=" D32 "; d=" D32, /* duplicate d */
+		"v=UAAC1; a=sha256; d=" D32 ";;",	/* empty tag-spec */
+		"v=UAAC1;; a=sha256; d=" D32, "; v=UAAC1; a=sha256; d=" D32,
+		"v=UAAC1; a=sha256; d=" D32 "; junk",  /* no '=' */
+		"v=UAAC1; a=sha256; d=" D32 "; =x",    /* empty name */
+		"v=UAAC1; a=sha256; d=" D32 "; x-y=1", /* name not alnum */
+		"v=UAAC1; a=sha256; d=" D32
+		"; x=\xc3\xa9", /* non-ASCII value */
+		"v=UAAC1; a=sha256; d=47DEQpj8HBSa+/TImW+5JCeu"
+		" QeRkm5NMpJWZG3hSuFU=", /* inner space */
+		"v=UAAC1; a=sha256; d=47DEQpj8HBSa-_TImW-5JCeu"
+		"QeRkm5NMpJWZG3hSuFU=", /* base64url */
+		"v=UAAC1; a=sha256; d=47DEQpj8HBSa+/TImW+5JCeu"
+		"QeRkm5NMpJWZG3hSuFU", /* no padding */
+		"v=UAAC1; a=sha256; d=e3b0c44298fc1c149afbf4c8996fb924"
+		"27ae41e4649b934ca495991b7852b855", /* hex */
+		"v=UAAC1; a=sha256; d=AAAA" D64,    /* far too long */
 	};
 	struct pacc__uaac u;
 
@@ -166,12 +167,14 @@ test_embedded_nul(void **state)
 
 	(void)state;
 	/* the length, not the NUL, ends the record: NUL is not printable */
-	assert_int_equal(pacc__uaac_parse(&u, rec, sizeof(rec) - 1, why,
-	    sizeof(why)), PACC_EFORMAT);
-	assert_int_equal(pacc__uaac_parse(&u, rec, strlen(rec), why,
-	    sizeof(why)), PACC_OK);
-	assert_int_equal(pacc__uaac_parse(&u, rec2, sizeof(rec2) - 1, why,
-	    sizeof(why)), PACC_EFORMAT);
+	assert_int_equal(
+	    pacc__uaac_parse(&u, rec, sizeof(rec) - 1, why, sizeof(why)),
+	    PACC_EFORMAT);
+	assert_int_equal(
+	    pacc__uaac_parse(&u, rec, strlen(rec), why, sizeof(why)), PACC_OK);
+	assert_int_equal(
+	    pacc__uaac_parse(&u, rec2, sizeof(rec2) - 1, why, sizeof(why)),
+	    PACC_EFORMAT);
 }
 
 static void
@@ -188,8 +191,8 @@ test_not_nul_terminated(void **state)
 	assert_int_equal(pacc__uaac_parse(&u, rec, n, NULL, 0), PACC_OK);
 	/* every truncation is handled within bounds */
 	for (size_t len = 0; len < n; len++)
-		assert_int_not_equal(pacc__uaac_parse(&u, rec, len, why,
-		    sizeof(why)), PACC_OK);
+		assert_int_not_equal(
+		    pacc__uaac_parse(&u, rec, len, why, sizeof(why)), PACC_OK);
 }
 
 static void
@@ -200,7 +203,8 @@ test_many_tags(void **state)
 	struct pacc__uaac u;
 
 	(void)state;
-	n += (size_t)snprintf(rec + n, sizeof(rec) - n, "v=UAAC1;a=sha256;"
+	n += (size_t)snprintf(rec + n, sizeof(rec) - n,
+	    "v=UAAC1;a=sha256;"
 	    "d=" D32);
 	for (int i = 0; i < 28; i++)
 		n += (size_t)snprintf(rec + n, sizeof(rec) - n, ";x%d=1", i);

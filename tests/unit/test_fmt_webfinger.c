@@ -32,8 +32,7 @@ load(const char *name, size_t *len)
 	FILE *f;
 	long n;
 
-	snprintf(path, sizeof(path), "%s/%s", dir ? dir : "tests/data",
-	    name);
+	snprintf(path, sizeof(path), "%s/%s", dir ? dir : "tests/data", name);
 	f = fopen(path, "rb");
 	if (f == NULL)
 		fail_msg("cannot open %s (set PACC_TEST_DATA)", path);
@@ -56,8 +55,7 @@ jrd_len(struct pacc__wf_link **l, size_t *n, const void *doc, size_t len,
     const char *subject)
 {
 	why[0] = '\0';
-	return pacc__webfinger_parse(l, n, doc, len, subject, why,
-	    sizeof(why));
+	return pacc__webfinger_parse(l, n, doc, len, subject, why, sizeof(why));
 }
 
 static int
@@ -130,7 +128,8 @@ test_draft_example_jrd(void **state)
 	assert_int_equal(jrd_len(&l, &n, b, len, "acct:bob@mail.example"),
 	    PACC_OK);
 	assert_int_equal(n, 2);
-	assert_non_null(strstr(why, "the JRD is about \"acct:alice@mail."
+	assert_non_null(strstr(why,
+	    "the JRD is about \"acct:alice@mail."
 	    "example\", not the address asked for"));
 	pacc__webfinger_links_free(l, n);
 	/* host part compares without regard to case; no subject: fine */
@@ -182,20 +181,20 @@ test_titles(void **state)
 	static const struct {
 		const char *titles, *want;
 	} cases[] = {
-		{"{\"und\":\"U\",\"en\":\"E\",\"de\":\"D\"}", "U"},
-		{"{\"de\":\"D\",\"en\":\"E\",\"und\":\"U\"}", "U"},
-		{"{\"de\":\"D\",\"en-GB\":\"G\",\"en\":\"E\"}", "E"},
-		{"{\"de\":\"D\",\"en-GB\":\"G\"}", "G"},
-		{"{\"de\":\"D\",\"fr\":\"F\"}", "D"},
-		{"{\"de\":\"\",\"fr\":\"F\"}", "F"},
-		{"{\"de\":\"a\\u0000b\"}", NULL}, /* jansson refuses it */
-		{"{\"und\":\"a\\nb\"}", NULL},
-		{"{\"und\":\"a\\u0085b\"}", NULL},
-		{"{\"und\":\"x\\u2066y\",\"de\":\"ok\"}", "ok"},
-		{"{}", NULL},
-		{"[\"Work\"]", NULL},
-		{"\"Work\"", NULL},
-		{"null", NULL},
+		{ "{\"und\":\"U\",\"en\":\"E\",\"de\":\"D\"}", "U" },
+		{ "{\"de\":\"D\",\"en\":\"E\",\"und\":\"U\"}", "U" },
+		{ "{\"de\":\"D\",\"en-GB\":\"G\",\"en\":\"E\"}", "E" },
+		{ "{\"de\":\"D\",\"en-GB\":\"G\"}", "G" },
+		{ "{\"de\":\"D\",\"fr\":\"F\"}", "D" },
+		{ "{\"de\":\"\",\"fr\":\"F\"}", "F" },
+		{ "{\"de\":\"a\\u0000b\"}", NULL }, /* jansson refuses it */
+		{ "{\"und\":\"a\\nb\"}", NULL },
+		{ "{\"und\":\"a\\u0085b\"}", NULL },
+		{ "{\"und\":\"x\\u2066y\",\"de\":\"ok\"}", "ok" },
+		{ "{}", NULL },
+		{ "[\"Work\"]", NULL },
+		{ "\"Work\"", NULL },
+		{ "null", NULL },
 	};
 	char doc[512];
 	struct pacc__wf_link *l;
@@ -203,9 +202,11 @@ test_titles(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		snprintf(doc, sizeof(doc), "{\"links\":[{\"rel\":\"email-"
+		snprintf(doc, sizeof(doc),
+		    "{\"links\":[{\"rel\":\"email-"
 		    "autoconfig\",\"href\":\"https://c.example.com/x\","
-		    "\"titles\":%s}]}", cases[i].titles);
+		    "\"titles\":%s}]}",
+		    cases[i].titles);
 		if (strstr(cases[i].titles, "\\u0000") != NULL) {
 			jrd_fail(doc, PACC_EFORMAT, "not valid JSON");
 			continue;
@@ -226,16 +227,20 @@ test_titles(void **state)
 
 		for (k = 0; k < 60; k++)
 			strcat(t, "\xc3\x9f");
-		snprintf(doc, sizeof(doc), "{\"links\":[{\"rel\":\"email-"
+		snprintf(doc, sizeof(doc),
+		    "{\"links\":[{\"rel\":\"email-"
 		    "autoconfig\",\"href\":\"https://c.example.com/x\","
-		    "\"titles\":{\"en\":\"%s\"}}]}", t);
+		    "\"titles\":{\"en\":\"%s\"}}]}",
+		    t);
 		assert_int_equal(jrd(&l, &n, doc), PACC_OK);
 		assert_string_equal(l[0].title, t);
 		pacc__webfinger_links_free(l, n);
 		strcat(t, "x");
-		snprintf(doc, sizeof(doc), "{\"links\":[{\"rel\":\"email-"
+		snprintf(doc, sizeof(doc),
+		    "{\"links\":[{\"rel\":\"email-"
 		    "autoconfig\",\"href\":\"https://c.example.com/x\","
-		    "\"titles\":{\"en\":\"%s\"}}]}", t);
+		    "\"titles\":{\"en\":\"%s\"}}]}",
+		    t);
 		assert_int_equal(jrd(&l, &n, doc), PACC_OK);
 		assert_null(l[0].title);
 		pacc__webfinger_links_free(l, n);
@@ -246,20 +251,30 @@ static void
 test_hrefs(void **state)
 {
 	static const char *const bad[] = {
-		"\"http://c.example.com/x\"", "\"c.example.com/x\"",
-		"\"https://u:p@c.example.com/x\"", "\"https://192.0.2.1/x\"",
-		"\"https://[2001:db8::1]/x\"", "\"https://c.example.com/a b\"",
-		"\"https://c.example.com:0/\"", "\"https://\"", "\"\"", "5",
-		"null", "[\"https://c.example.com/\"]",
+		"\"http://c.example.com/x\"",
+		"\"c.example.com/x\"",
+		"\"https://u:p@c.example.com/x\"",
+		"\"https://192.0.2.1/x\"",
+		"\"https://[2001:db8::1]/x\"",
+		"\"https://c.example.com/a b\"",
+		"\"https://c.example.com:0/\"",
+		"\"https://\"",
+		"\"\"",
+		"5",
+		"null",
+		"[\"https://c.example.com/\"]",
 		"\"https://b\\u00fccher.example/\"",
-		"\"javascript:alert(1)\"", "\"data:,{}\"",
+		"\"javascript:alert(1)\"",
+		"\"data:,{}\"",
 	};
 	char doc[512];
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		snprintf(doc, sizeof(doc), "{\"links\":[{\"rel\":\"email-"
-		    "autoconfig\",\"href\":%s}]}", bad[i]);
+		snprintf(doc, sizeof(doc),
+		    "{\"links\":[{\"rel\":\"email-"
+		    "autoconfig\",\"href\":%s}]}",
+		    bad[i]);
 		jrd_none(doc, "1 link(s) without a valid https href");
 	}
 }
@@ -275,9 +290,11 @@ test_jrd_shapes(void **state)
 	jrd_none("{}", "no email-autoconfig link");
 	jrd_none("{\"links\":[]}", "no email-autoconfig");
 	jrd_none("{\"links\":[{\"rel\":\"self\",\"href\":\"https://a.example"
-	    "/\"}]}", "no email-autoconfig");
+		 "/\"}]}",
+	    "no email-autoconfig");
 	/* the draft defines no URI form of the relation */
-	jrd_none("{\"links\":[{\"rel\":\"http://www.iana.org/assignments/"
+	jrd_none(
+	    "{\"links\":[{\"rel\":\"http://www.iana.org/assignments/"
 	    "relation/email-autoconfig\",\"href\":\"https://a.example/\"}]}",
 	    "no email-autoconfig");
 	jrd_fail("{\"links\":{}}", PACC_EFORMAT, "\"links\" is not an array");
@@ -293,24 +310,33 @@ test_jrd_shapes(void **state)
 	jrd_fail("\xef\xbb\xbf{}", PACC_EFORMAT, "not valid JSON");
 	jrd_fail("{\"subject\":\"\xff\"}", PACC_EFORMAT, "not valid JSON");
 	/* subject absent: noted */
-	assert_int_equal(jrd(&l, &n, "{\"links\":[{\"rel\":\"email-"
-	    "autoconfig\",\"href\":\"https://a.example/\"}]}"), PACC_OK);
+	assert_int_equal(jrd(&l, &n,
+			     "{\"links\":[{\"rel\":\"email-"
+			     "autoconfig\",\"href\":\"https://a.example/\"}]}"),
+	    PACC_OK);
 	assert_non_null(strstr(why, "no subject"));
 	pacc__webfinger_links_free(l, n);
 	/* an alias that matches is as good as the subject */
-	assert_int_equal(jrd(&l, &n, "{\"subject\":\"https://example.com/~a\","
-	    "\"aliases\":[5,\"acct:alice@EXAMPLE.com\"],\"links\":[{\"rel\":"
-	    "\"email-autoconfig\",\"href\":\"https://a.example/\"}]}"),
+	assert_int_equal(
+	    jrd(&l, &n,
+		"{\"subject\":\"https://example.com/~a\","
+		"\"aliases\":[5,\"acct:alice@EXAMPLE.com\"],\"links\":[{"
+		"\"rel\":"
+		"\"email-autoconfig\",\"href\":\"https://a.example/\"}]}"),
 	    PACC_OK);
 	assert_string_equal(why, "ok");
 	pacc__webfinger_links_free(l, n);
 	/* a hostile subject is quoted safely */
-	assert_int_equal(jrd(&l, &n, "{\"subject\":\"acct:x\\u001b[2J\\n"
-	    "@evil.example.com.and.a.very.long.tail.example\",\"links\":[{"
-	    "\"rel\":\"email-autoconfig\",\"href\":\"https://a.example/\"}]}"),
+	assert_int_equal(
+	    jrd(&l, &n,
+		"{\"subject\":\"acct:x\\u001b[2J\\n"
+		"@evil.example.com.and.a.very.long.tail.example\",\"links\":[{"
+		"\"rel\":\"email-autoconfig\",\"href\":\"https://a.example/"
+		"\"}]}"),
 	    PACC_OK);
-	if (strstr(why, "\"acct:x?[2J?@evil.example.com.and.a.very...."
-	    "\"") == NULL)
+	if (strstr(why,
+		"\"acct:x?[2J?@evil.example.com.and.a.very...."
+		"\"") == NULL)
 		fail_msg("%s", why);
 	pacc__webfinger_links_free(l, n);
 	/* at most PACC__MAX_WF_LINKS */
@@ -319,7 +345,8 @@ test_jrd_shapes(void **state)
 		size_t k = (size_t)sprintf(doc, "{\"links\":[");
 
 		for (int i = 0; i < 20; i++)
-			k += (size_t)sprintf(doc + k, "%s{\"rel\":\"email-"
+			k += (size_t)sprintf(doc + k,
+			    "%s{\"rel\":\"email-"
 			    "autoconfig\",\"href\":\"https://c%d.example/\"}",
 			    i ? "," : "", i);
 		sprintf(doc + k, "]}");
@@ -337,7 +364,7 @@ static void
 test_jrd_bytes(void **state)
 {
 	static const char doc[] = "{\"links\":[{\"rel\":\"email-autoconfig\","
-	    "\"href\":\"https://a.example/\"}]}\0junk";
+				  "\"href\":\"https://a.example/\"}]}\0junk";
 	size_t max = 64 * 1024;
 	char *big = malloc(max + 1);
 	struct pacc__wf_link *l = NULL;
@@ -368,19 +395,20 @@ test_jrd_bytes(void **state)
 	assert_non_null(strstr(why, "larger than 65536"));
 	free(big);
 	/* arguments */
-	assert_int_equal(pacc__webfinger_parse(NULL, &n, (const void *)"{}",
-	    2, ADDR, NULL, 0), PACC_EINVAL);
-	assert_int_equal(pacc__webfinger_parse(&l, NULL, (const void *)"{}",
-	    2, ADDR, NULL, 0), PACC_EINVAL);
-	assert_int_equal(pacc__webfinger_parse(&l, &n, NULL, 2, ADDR, NULL,
-	    0), PACC_EINVAL);
+	assert_int_equal(pacc__webfinger_parse(NULL, &n, (const void *)"{}", 2,
+			     ADDR, NULL, 0),
+	    PACC_EINVAL);
+	assert_int_equal(pacc__webfinger_parse(&l, NULL, (const void *)"{}", 2,
+			     ADDR, NULL, 0),
+	    PACC_EINVAL);
+	assert_int_equal(pacc__webfinger_parse(&l, &n, NULL, 2, ADDR, NULL, 0),
+	    PACC_EINVAL);
 }
 
 /* ---- the linked configuration ---- */
 
 static int
-cfg_len(struct pacc__config **c, const void *doc, size_t len,
-    const char *addr)
+cfg_len(struct pacc__config **c, const void *doc, size_t len, const char *addr)
 {
 	why[0] = '\0';
 	return pacc__webfinger_config_parse(c, doc, len, addr, why,
@@ -441,8 +469,8 @@ test_draft_example_config(void **state)
 	assert_int_equal(c->nservers, 2);
 	host_srv(&c->servers[0], PACC_PROTO_IMAP, "imap.mail.example", 143,
 	    PACC_TLS_STARTTLS, "alice.i.wonder", PW);
-	host_srv(&c->servers[1], PACC_PROTO_SMTP, "outbound.mail.example",
-	    587, PACC_TLS_STARTTLS, "alice.i.wonder", PW);
+	host_srv(&c->servers[1], PACC_PROTO_SMTP, "outbound.mail.example", 587,
+	    PACC_TLS_STARTTLS, "alice.i.wonder", PW);
 	assert_null(c->oauth_issuer);
 	assert_string_equal(why, "ok");
 	pacc__config_free(c);
@@ -456,7 +484,8 @@ test_config_fields(void **state)
 
 	(void)state;
 	/* defaults: implicit TLS on the default port, the full address */
-	c = cfg_must("{\"imap\":{\"host\":\"I.Example.COM.\"},"
+	c = cfg_must(
+	    "{\"imap\":{\"host\":\"I.Example.COM.\"},"
 	    "\"pop3\":{\"host\":\"p.example.com\"},"
 	    "\"smtp\":{\"host\":\"s.example.com\",\"login-required\":false}}");
 	assert_int_equal(c->nservers, 3);
@@ -468,7 +497,8 @@ test_config_fields(void **state)
 	    PACC_TLS_IMPLICIT, NULL, 0);
 	pacc__config_free(c);
 	/* transport without port, port without transport */
-	c = cfg_must("{\"imap\":{\"host\":\"i.example.com\",\"transport\":"
+	c = cfg_must(
+	    "{\"imap\":{\"host\":\"i.example.com\",\"transport\":"
 	    "\"STARTTLS\"},\"pop3\":{\"host\":\"p.example.com\",\"port\":110},"
 	    "\"smtp\":{\"host\":\"s.example.com\",\"port\":2525}}");
 	host_srv(&c->servers[0], PACC_PROTO_IMAP, "i.example.com", 143,
@@ -478,7 +508,8 @@ test_config_fields(void **state)
 	host_srv(&c->servers[2], PACC_PROTO_SMTP, "s.example.com", 2525,
 	    PACC_TLS_IMPLICIT, NULL, PW);
 	pacc__config_free(c);
-	c = cfg_must("{\"imap\":{\"host\":\"i.example.com\",\"transport\":"
+	c = cfg_must(
+	    "{\"imap\":{\"host\":\"i.example.com\",\"transport\":"
 	    "\"tls\",\"port\":1993},\"smtp\":{\"host\":\"s.example.com\","
 	    "\"transport\":\"ssl\"}}");
 	host_srv(&c->servers[0], PACC_PROTO_IMAP, "i.example.com", 1993,
@@ -488,22 +519,22 @@ test_config_fields(void **state)
 	pacc__config_free(c);
 	/* the account's own address is the default login */
 	c = cfg_must("{\"address\":\"Alice.W@Example.COM\",\"imap\":{\"host\":"
-	    "\"i.example.com\"},\"smtp\":{\"host\":\"s.example.com\","
-	    "\"login\":\"aw\"}}");
+		     "\"i.example.com\"},\"smtp\":{\"host\":\"s.example.com\","
+		     "\"login\":\"aw\"}}");
 	assert_string_equal(c->servers[0].username, "Alice.W@example.com");
 	assert_string_equal(c->servers[1].username, "aw");
 	pacc__config_free(c);
 	c = cfg_must("{\"address\":\"alice@EXAMPLE.com\",\"imap\":{\"host\":"
-	    "\"i.example.com\"}}");
+		     "\"i.example.com\"}}");
 	assert_null(c->servers[0].username);
 	pacc__config_free(c);
 	c = cfg_must("{\"address\":\"not an address\",\"imap\":{\"host\":"
-	    "\"i.example.com\",\"login\":\"\"}}");
+		     "\"i.example.com\",\"login\":\"\"}}");
 	assert_null(c->servers[0].username);
 	pacc__config_free(c);
 	/* unknown members and protocols are ignored */
 	c = cfg_must("{\"jmap\":{\"url\":\"https://j.example.com/\"},"
-	    "\"x\":[1,{}],\"smtp\":{\"host\":\"s.example.com\"}}");
+		     "\"x\":[1,{}],\"smtp\":{\"host\":\"s.example.com\"}}");
 	assert_int_equal(c->nservers, 1);
 	pacc__config_free(c);
 }
@@ -524,15 +555,15 @@ test_config_bad(void **state)
 		"{\"imap\":{\"host\":\"i.example.com\",\"port\":993.0}}",
 		"{\"imap\":{\"host\":\"i.example.com\",\"port\":-993}}",
 		"{\"imap\":{\"host\":\"i.example.com\","
-		    "\"transport\":\"none\"}}",
+		"\"transport\":\"none\"}}",
 		"{\"imap\":{\"host\":\"i.example.com\","
-		    "\"transport\":\"plain\"}}",
+		"\"transport\":\"plain\"}}",
 		"{\"imap\":{\"host\":\"i.example.com\","
-		    "\"transport\":\"tls1.3\"}}",
+		"\"transport\":\"tls1.3\"}}",
 		"{\"imap\":{\"host\":\"i.example.com\",\"transport\":true}}",
 		"{\"imap\":{\"host\":\"i.example.com\",\"login\":\"a\\tb\"}}",
 		"{\"imap\":{\"host\":\"i.example.com\","
-		    "\"login\":\"a\\u009bb\"}}",
+		"\"login\":\"a\\u009bb\"}}",
 	};
 
 	(void)state;
@@ -544,7 +575,8 @@ test_config_bad(void **state)
 	cfg_fail("[]", "not a JSON object");
 	cfg_fail("", "not valid JSON");
 	cfg_fail("{\"imap\":{\"host\":\"a.example.com\",\"host\":"
-	    "\"b.example.com\"}}", "duplicate");
+		 "\"b.example.com\"}}",
+	    "duplicate");
 }
 
 static void
@@ -555,14 +587,14 @@ test_config_delegates(void **state)
 	(void)state;
 	/* a PACC document behind the link: fmt_pacc_json.c reads it */
 	c = cfg_must("{\"protocols\":{\"imap\":{\"host\":\"i.example.com\"},"
-	    "\"jmap\":{\"url\":\"https://j.example.com/s\"}},"
-	    "\"authentication\":{\"password\":true}}");
+		     "\"jmap\":{\"url\":\"https://j.example.com/s\"}},"
+		     "\"authentication\":{\"password\":true}}");
 	assert_int_equal(c->format, PACC__FMT_CURRENT);
 	assert_int_equal(c->nservers, 2);
 	assert_int_equal(c->servers[0].proto, PACC_PROTO_JMAP);
 	pacc__config_free(c);
 	c = cfg_must("{\"servers\":{\"imap\":{\"url\":\"imaps://i.example."
-	    "net\"}},\"imap\":{\"host\":\"ignored.example.com\"}}");
+		     "net\"}},\"imap\":{\"host\":\"ignored.example.com\"}}");
 	assert_int_equal(c->format, PACC__FMT_EARLIER);
 	assert_string_equal(c->servers[0].host, "i.example.net");
 	pacc__config_free(c);
@@ -591,9 +623,11 @@ test_config_truncated(void **state)
 	}
 	free(b);
 	assert_int_equal(pacc__webfinger_config_parse(NULL, (const void *)"{}",
-	    2, ADDR, NULL, 0), PACC_EINVAL);
-	assert_int_equal(pacc__webfinger_config_parse(&c, NULL, 2, ADDR, NULL,
-	    0), PACC_EINVAL);
+			     2, ADDR, NULL, 0),
+	    PACC_EINVAL);
+	assert_int_equal(
+	    pacc__webfinger_config_parse(&c, NULL, 2, ADDR, NULL, 0),
+	    PACC_EINVAL);
 }
 
 /* ---- out of memory ---- */

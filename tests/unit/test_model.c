@@ -17,24 +17,23 @@
 #include "alloc_fail.h"
 
 static void
-fill(struct pacc_server *s, pacc_protocol p, const char *host,
-    const char *url)
+fill(struct pacc_server *s, pacc_protocol p, const char *host, const char *url)
 {
 	memset(s, 0, sizeof(*s));
 	s->proto = p;
 	s->host = (char *)host;
 	s->url = (char *)url;
 	s->port = pacc__proto_default_port(p);
-	s->tls = p == PACC_PROTO_MANAGESIEVE ? PACC_TLS_STARTTLS :
-	    PACC_TLS_IMPLICIT;
+	s->tls = p == PACC_PROTO_MANAGESIEVE ? PACC_TLS_STARTTLS
+					     : PACC_TLS_IMPLICIT;
 	s->auth = PACC_AUTH_PASSWORD;
 }
 
 static void
 test_proto_tables(void **state)
 {
-	static const char *const names[] = {"jmap", "imap", "pop3", "smtp",
-	    "caldav", "carddav", "webdav", "managesieve"};
+	static const char *const names[] = { "jmap", "imap", "pop3", "smtp",
+		"caldav", "carddav", "webdav", "managesieve" };
 
 	(void)state;
 	for (int i = 0; i < 8; i++)

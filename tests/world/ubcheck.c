@@ -14,11 +14,24 @@
 #include <string.h>
 #include <unbound.h>
 
-static int rrtype(const char *s)
+static int
+rrtype(const char *s)
 {
-	static const struct { const char *n; int t; } tab[] = {
-		{"A", 1}, {"NS", 2}, {"CNAME", 5}, {"SOA", 6}, {"MX", 15}, {"TXT", 16},
-		{"AAAA", 28}, {"SRV", 33}, {"DS", 43}, {"DNSKEY", 48}, {"TLSA", 52},
+	static const struct {
+		const char *n;
+		int t;
+	} tab[] = {
+		{ "A", 1 },
+		{ "NS", 2 },
+		{ "CNAME", 5 },
+		{ "SOA", 6 },
+		{ "MX", 15 },
+		{ "TXT", 16 },
+		{ "AAAA", 28 },
+		{ "SRV", 33 },
+		{ "DS", 43 },
+		{ "DNSKEY", 48 },
+		{ "TLSA", 52 },
 	};
 	for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++)
 		if (!strcmp(tab[i].n, s))
@@ -26,10 +39,14 @@ static int rrtype(const char *s)
 	return atoi(s);
 }
 
-int main(int argc, char **argv)
+int
+main(int argc, char **argv)
 {
-	if (argc < 6 || (argc - 4) % 2 || (strcmp(argv[1], "fwd") && strcmp(argv[1], "hints"))) {
-		fprintf(stderr, "usage: ubcheck fwd|hints RESOLVER_IP|ROOT_HINTS TA_FILE NAME TYPE [NAME TYPE ...]\n");
+	if (argc < 6 || (argc - 4) % 2 ||
+	    (strcmp(argv[1], "fwd") && strcmp(argv[1], "hints"))) {
+		fprintf(stderr,
+		    "usage: ubcheck fwd|hints RESOLVER_IP|ROOT_HINTS TA_FILE "
+		    "NAME TYPE [NAME TYPE ...]\n");
 		return 2;
 	}
 	struct ub_ctx *ctx = ub_ctx_create();
@@ -39,8 +56,9 @@ int main(int argc, char **argv)
 	}
 	int r = ub_ctx_set_option(ctx, "do-not-query-localhost:", "no");
 	if (!r)
-		r = !strcmp(argv[1], "fwd") ? ub_ctx_set_fwd(ctx, argv[2])
-		                            : ub_ctx_set_option(ctx, "root-hints:", argv[2]);
+		r = !strcmp(argv[1], "fwd")
+		    ? ub_ctx_set_fwd(ctx, argv[2])
+		    : ub_ctx_set_option(ctx, "root-hints:", argv[2]);
 	if (!r)
 		r = ub_ctx_add_ta_file(ctx, argv[3]);
 	if (r) {
@@ -52,14 +70,19 @@ int main(int argc, char **argv)
 		struct ub_result *res = NULL;
 		r = ub_resolve(ctx, argv[i], rrtype(argv[i + 1]), 1, &res);
 		if (r) {
-			printf("%s %s error %s\n", argv[i], argv[i + 1], ub_strerror(r));
+			printf("%s %s error %s\n", argv[i], argv[i + 1],
+			    ub_strerror(r));
 			rc = 1;
 			continue;
 		}
-		printf("%s %s %s rcode=%d nxdomain=%d havedata=%d%s%s\n", argv[i], argv[i + 1],
-		       res->bogus ? "bogus" : res->secure ? "secure" : "insecure", res->rcode,
-		       res->nxdomain, res->havedata, res->why_bogus ? " " : "",
-		       res->why_bogus ? res->why_bogus : "");
+		printf("%s %s %s rcode=%d nxdomain=%d havedata=%d%s%s\n",
+		    argv[i], argv[i + 1],
+		    res->bogus	      ? "bogus"
+			: res->secure ? "secure"
+				      : "insecure",
+		    res->rcode, res->nxdomain, res->havedata,
+		    res->why_bogus ? " " : "",
+		    res->why_bogus ? res->why_bogus : "");
 		ub_resolve_free(res);
 	}
 	ub_ctx_delete(ctx);
