@@ -87,6 +87,17 @@ def unroff(s):
     return s.replace("\x00", "\\")
 
 
+def font_line(line):
+    """the text of a font macro line (.B, .BI, .RB ...), other requests
+    dropped"""
+    m = re.match(r"^\.([BIR]{1,2})(?: (.*))?$", line)
+    if not m:
+        return "" if line.startswith(".") else line
+    args = [a if a else b for a, b in
+            re.findall(r'"((?:[^"]|"")*)"|(\S+)', m.group(2) or "")]
+    return (" " if len(m.group(1)) == 1 else "").join(args)
+
+
 def sections(text):
     """[(title, body)] in order"""
     out = []
@@ -203,8 +214,8 @@ class Man3(unittest.TestCase):
             syn = ""
             for title, body in sections(text):
                 if title == "SYNOPSIS":
-                    syn = norm(unroff(re.sub(r"^\.[A-Z]+ ?", "", body,
-                                             flags=re.M)))
+                    syn = norm(unroff(" ".join(
+                        font_line(l) for l in body.splitlines())))
             for f in funcs:
                 if f not in syms:
                     bad.append("%s.3: %s in NAME is not exported" % (n, f))
