@@ -15,6 +15,10 @@ lib=$(find "$dest" -name 'libpacc.so.0*' -type f | head -n1)
 [[ -n $lib ]] || { echo "libpacc.so not installed"; exit 1; }
 [[ -f $dest$prefix/include/pacc/pacc.h ]] || { echo "headers not installed"; exit 1; }
 [[ -n $(find "$dest" -name pacc.1) ]] || { echo "pacc.1 not installed"; exit 1; }
+for page in libpacc.3 pacc_ctx_new.3 pacc_server_port.3; do
+	[[ -n $(find "$dest" -path "*/man3/$page") ]] || { echo "man3/$page not installed"; exit 1; }
+done
+[[ -z $(find "$dest" -path '*/man3/README.md') ]] || { echo "man3/README.md installed"; exit 1; }
 export PKG_CONFIG_PATH=$(dirname "$pc") PKG_CONFIG_SYSROOT_DIR=$dest
 cat > "$dest/user.c" <<'C'
 #include <pacc/pacc.h>
