@@ -14,6 +14,10 @@ pc=$(find "$dest" -name pacc.pc | head -n1)
 lib=$(find "$dest" -name 'libpacc.so.0*' -type f | head -n1)
 [[ -n $lib ]] || { echo "libpacc.so not installed"; exit 1; }
 [[ -f $dest$prefix/include/pacc/pacc.h ]] || { echo "headers not installed"; exit 1; }
+for a in glib libuv; do
+	[[ -f $dest$prefix/include/pacc/adapters/$a.h ]] ||
+		{ echo "adapter header pacc/adapters/$a.h not installed"; exit 1; }
+done
 [[ -n $(find "$dest" -name pacc.1) ]] || { echo "pacc.1 not installed"; exit 1; }
 export PKG_CONFIG_PATH=$(dirname "$pc") PKG_CONFIG_SYSROOT_DIR=$dest
 cat > "$dest/user.c" <<'C'

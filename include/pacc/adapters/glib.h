@@ -26,6 +26,8 @@
  * thread iterating the GMainContext the source is attached to.  Call
  * pacc_discover_start() and the functions here only there (from another
  * thread, hand the call over with g_main_context_invoke()).
+ *
+ * Build: `pkg-config --cflags --libs pacc glib-2.0`.  Valid C11 and C++.
  */
 #ifndef PACC_ADAPTERS_GLIB_H
 #define PACC_ADAPTERS_GLIB_H

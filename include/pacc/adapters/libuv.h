@@ -27,6 +27,10 @@
  * Errors: pacc cannot be told that a descriptor could not be watched (its
  * socket callback returns nothing): the first libuv error is kept and
  * returned by pacc_uv_error(); the discovery then ends by its deadline.
+ *
+ * Build: `pkg-config --cflags --libs pacc libuv`.  <uv.h> needs POSIX
+ * declarations: with -std=c11 define _POSIX_C_SOURCE=200809L (or use
+ * -std=gnu11).  Valid C11 and C++.
  */
 #ifndef PACC_ADAPTERS_LIBUV_H
 #define PACC_ADAPTERS_LIBUV_H
