@@ -128,8 +128,15 @@ example_ctx(pacc_ctx **out, const struct example_opts *o)
 static int
 example_print(const pacc_result *res)
 {
-	pacc_outcome o = pacc_result_outcome(res);
-	int m = pacc_result_mechanism(res);
+	pacc_outcome o;
+	int m;
+
+	if (res == NULL) { /* no memory left even for an error result */
+		fprintf(stderr, "pacc: %s\n", pacc_strerror(PACC_ENOMEM));
+		return 4;
+	}
+	o = pacc_result_outcome(res);
+	m = pacc_result_mechanism(res);
 
 	printf("outcome: %s\n", pacc_outcome_name(o));
 	printf("mechanism: %s\n",
