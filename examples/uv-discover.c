@@ -61,6 +61,16 @@ main(int argc, char **argv)
 		pacc_ctx_free(ctx);
 		return 4;
 	}
+	/* the callback comes from the loop, never from in here */
+	rc = pacc_discover_start(NULL, ctx, o.address, NULL, discovered, &app);
+	if (rc != PACC_OK) {
+		fprintf(stderr, "pacc: %s\n", pacc_strerror(rc));
+		goto out;
+	}
+	/*
+	 * Attached after the start (before works as well): the adapter learns
+	 * what the context already watches and its timer.
+	 */
 	if ((rc = pacc_uv_attach(&app.adapter, ctx, &loop)) != PACC_OK) {
 		fprintf(stderr, "pacc: %s\n", pacc_strerror(rc));
 		goto out;
@@ -69,15 +79,6 @@ main(int argc, char **argv)
 	app.heartbeat.data = &app;
 	uv_timer_start(&app.heartbeat, heartbeat, EXAMPLE_HEARTBEAT_MS,
 	    EXAMPLE_HEARTBEAT_MS);
-
-	/* the callback comes from the loop, never from in here */
-	rc = pacc_discover_start(NULL, ctx, o.address, NULL, discovered, &app);
-	if (rc != PACC_OK) {
-		fprintf(stderr, "pacc: %s\n", pacc_strerror(rc));
-		pacc_uv_detach(app.adapter);
-		app.adapter = NULL;
-		uv_close((uv_handle_t *)&app.heartbeat, NULL);
-	}
 	uv_run(&loop, UV_RUN_DEFAULT);
 	fprintf(stderr, "heartbeats: %u\n", app.heartbeats);
 out:
@@ -86,6 +87,7 @@ out:
 		fprintf(stderr, "libuv: handles left open\n");
 		app.status = 4;
 	}
+	/* also cancels a discovery still running (after an error above) */
 	pacc_ctx_free(ctx);
 	return app.status;
 }
