@@ -42,59 +42,56 @@ example_usage(const char *prog)
 	return 2;
 }
 
-/* "--name VALUE" or "--name=VALUE"; NULL when argv[*i] is not --name. */
-static const char *
-example_value(int argc, char **argv, int *i, const char *name, int *bad)
+/* Seconds, decimals allowed, as pacc(1)'s --timeout; -1 when not valid. */
+static long
+example_timeout_ms(const char *v)
 {
-	size_t n = strlen(name);
+	char *end;
+	double s;
 
-	if (strncmp(argv[*i], name, n) != 0)
-		return NULL;
-	if (argv[*i][n] == '=')
-		return argv[*i] + n + 1;
-	if (argv[*i][n] != '\0')
-		return NULL;
-	if (*i + 1 >= argc) {
-		*bad = 1;
-		return NULL;
-	}
-	return argv[++*i];
+	errno = 0;
+	s = strtod(v, &end);
+	if (errno || end == v || *end || !(s > 0) || s > 3600)
+		return -1;
+	return s * 1000 < 1 ? 1 : (long)(s * 1000);
 }
 
 /* 0, or the exit status of a usage error (already explained). */
 static int
 example_args(struct example_opts *o, int argc, char **argv)
 {
-	int bad = 0;
+	static const char *const names[] = { "--resolver", "--trust-anchor",
+		"--ca-file", "--timeout" };
+	const size_t nnames = sizeof(names) / sizeof(names[0]);
 
 	memset(o, 0, sizeof(*o));
 	for (int i = 1; i < argc; i++) {
-		const char *v;
+		const char *arg = argv[i], *v;
+		size_t k, n = 0;
 
-		if ((v = example_value(argc, argv, &i, "--resolver", &bad)))
-			o->resolver = v;
-		else if ((v = example_value(argc, argv, &i, "--trust-anchor",
-			      &bad)))
-			o->trust_anchor = v;
-		else if ((v = example_value(argc, argv, &i, "--ca-file", &bad)))
-			o->ca_file = v;
-		else if ((v = example_value(argc, argv, &i, "--timeout",
-			      &bad))) {
-			char *end;
-			double s;
-
-			errno = 0;
-			s = strtod(v, &end);
-			if (errno || end == v || *end || !(s > 0) || s > 3600)
+		if (arg[0] != '-') {
+			if (o->address)
 				return example_usage(argv[0]);
-			o->timeout_ms = (long)(s * 1000);
-			if (o->timeout_ms == 0)
-				o->timeout_ms = 1;
-		} else if (bad || argv[i][0] == '-' || o->address)
+			o->address = arg;
+			continue;
+		}
+		/* "--name VALUE" or "--name=VALUE" */
+		for (k = 0; k < nnames; k++) {
+			n = strlen(names[k]);
+			if (strncmp(arg, names[k], n) == 0 &&
+			    (arg[n] == '\0' || arg[n] == '='))
+				break;
+		}
+		if (k == nnames || (arg[n] == '\0' && i + 1 >= argc))
 			return example_usage(argv[0]);
-		else
-			o->address = argv[i];
-		if (bad)
+		v = arg[n] == '=' ? arg + n + 1 : argv[++i];
+		if (k == 0)
+			o->resolver = v;
+		else if (k == 1)
+			o->trust_anchor = v;
+		else if (k == 2)
+			o->ca_file = v;
+		else if ((o->timeout_ms = example_timeout_ms(v)) < 0)
 			return example_usage(argv[0]);
 	}
 	return o->address ? 0 : example_usage(argv[0]);
