@@ -81,7 +81,7 @@ class Examples(unittest.TestCase):
 
     def test_found(self):
         for exe in self.each():
-            rc, out, err = run([exe, *world_args(5),
+            rc, out, err = run([exe, *world_args(10),
                                 "alice@secure.example"], 60)
             self.assertClean(err)
             self.assertEqual(rc, 0, err)
@@ -110,7 +110,7 @@ class Examples(unittest.TestCase):
             self.assertIn("usage:", err)
             rc, _, err = run([exe, "--timeout", "x", "a@b.example"], 30)
             self.assertEqual(rc, 2)
-            rc, out, err = run([exe, *world_args(5), "not-an-address"], 30)
+            rc, out, err = run([exe, *world_args(10), "not-an-address"], 30)
             self.assertClean(err)
             self.assertEqual(rc, 2, err)
             self.assertEqual(out.splitlines()[0], "outcome: error")
@@ -128,9 +128,16 @@ class Examples(unittest.TestCase):
                      "--leak-check=full",
                      "--errors-for-leak-kinds=definite,indirect",
                      "--show-leak-kinds=definite,indirect",
-                     exe, *world_args(10), "alice@secure.example"], 120)
-                self.assertEqual(rc, 0, err)
-                self.assertEqual(out.splitlines(), SECURE, err)
+                     exe, *world_args(30), "alice@secure.example"], 240)
+                # what is checked here is memory, not the outcome: on a
+                # loaded machine valgrind's slowness may let the deadline
+                # come first, which must end as cleanly
+                self.assertNotEqual(rc, 99, err)
+                if rc == 0:
+                    self.assertEqual(out.splitlines(), SECURE, err)
+                else:
+                    self.assertIn(rc, (3, 4), err)
+                    self.assertRegex(err, "deadline|timed out", err)
 
 
 def main():
