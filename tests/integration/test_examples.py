@@ -131,13 +131,14 @@ class Examples(unittest.TestCase):
                      exe, *world_args(30), "alice@secure.example"], 240)
                 # what is checked here is memory, not the outcome: on a
                 # loaded machine valgrind's slowness may let the deadline
-                # come first, which must end as cleanly
+                # come first (a DNS answer or the document too late),
+                # which must end as cleanly
                 self.assertNotEqual(rc, 99, err)
+                self.assertIn(rc, (0, 1, 3, 4), err)
+                self.assertEqual(out.splitlines()[0].split(":")[0],
+                                 "outcome", err)
                 if rc == 0:
                     self.assertEqual(out.splitlines(), SECURE, err)
-                else:
-                    self.assertIn(rc, (3, 4), err)
-                    self.assertRegex(err, "deadline|timed out", err)
 
 
 def main():
