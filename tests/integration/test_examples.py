@@ -93,7 +93,7 @@ class Examples(unittest.TestCase):
         # (integrity failure, DESIGN §2) while the host loop keeps running
         # its own 100 ms timer
         for exe in self.each():
-            rc, out, err = run([exe, *world_args(1.5),
+            rc, out, err = run([exe, *world_args(3),
                                 "bob@stall.example"], 60)
             self.assertClean(err)
             self.assertEqual(rc, 3, err)
