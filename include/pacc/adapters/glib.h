@@ -137,10 +137,14 @@ pacc_glib__dispatch(GSource *source, GSourceFunc cb, gpointer ud)
 		GIOCondition c = g_source_query_unix_fd(source, s->fds[i].tag);
 		int what = 0;
 
-		/* as pacc_ctx_process() reads poll(2)'s revents */
-		if (c & (G_IO_IN | G_IO_HUP | G_IO_ERR))
+		/*
+		 * As pacc_ctx_process() reads poll(2)'s revents; a descriptor
+		 * closed under us (G_IO_NVAL) as an error, for pacc's read to
+		 * find out (else GLib would report it again and again).
+		 */
+		if (c & (G_IO_IN | G_IO_HUP | G_IO_ERR | G_IO_NVAL))
 			what |= PACC_POLL_IN;
-		if (c & (G_IO_OUT | G_IO_ERR))
+		if (c & (G_IO_OUT | G_IO_ERR | G_IO_NVAL))
 			what |= PACC_POLL_OUT;
 		if (what != 0) {
 			s->ready[n].fd = s->fds[i].fd;
