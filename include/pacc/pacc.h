@@ -6,6 +6,18 @@
  * a time; distinct contexts may be used from distinct threads.  Results are
  * immutable and may be read from any thread.
  *
+ * Event loops: the library owns no loop and starts no thread of its own
+ * beyond libunbound's; every callback runs on the context's thread.
+ * Discovery, probe and login callbacks come only from
+ * pacc_ctx_socket_action() and pacc_ctx_process(); socket and timer
+ * callbacks also from calls that start or stop work (and from
+ * pacc_ctx_set_socket_cb()/pacc_ctx_set_timer_cb(), which report what
+ * exists).  Inside a callback, do not free the context, nor cancel the
+ * discovery being delivered (it is released when its callback returns);
+ * starting and cancelling others is fine.  Header-only adapters for GLib
+ * and libuv: <pacc/adapters/glib.h>, <pacc/adapters/libuv.h>; see
+ * doc/embedding.md.
+ *
  * Ownership: functions taking `T **out` give the caller an object to free
  * with pacc_T_free(); getters borrow from their parent; results passed to
  * callbacks are borrowed (pacc_result_dup() to keep one).
@@ -82,6 +94,10 @@ int pacc_ctx_socket_action(pacc_ctx *ctx, int fd, int events);
  * for; *nfds gets the count (PACC_ETOOBIG when `cap` is too small, *nfds then
  * says how many are needed) and *timeout_ms the longest poll(2) may sleep
  * (-1 = no timer).  After poll(2), hand the same array to pacc_ctx_process().
+ * *timeout_ms is set with PACC_ETOOBIG too: pacc_ctx_pollfds(ctx, NULL, 0,
+ * &n, &ms) asks for the time left on the merged timer alone (a push-style
+ * embedder whose loop may fire early re-arms with it; the timer callback
+ * reports changes only).
  */
 struct pollfd;
 int pacc_ctx_pollfds(pacc_ctx *ctx, struct pollfd *fds, size_t cap,

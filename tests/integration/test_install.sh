@@ -14,6 +14,10 @@ pc=$(find "$dest" -name pacc.pc | head -n1)
 lib=$(find "$dest" -name 'libpacc.so.0*' -type f | head -n1)
 [[ -n $lib ]] || { echo "libpacc.so not installed"; exit 1; }
 [[ -f $dest$prefix/include/pacc/pacc.h ]] || { echo "headers not installed"; exit 1; }
+for a in glib libuv; do
+	[[ -f $dest$prefix/include/pacc/adapters/$a.h ]] ||
+		{ echo "adapter header pacc/adapters/$a.h not installed"; exit 1; }
+done
 [[ -n $(find "$dest" -name pacc.1) ]] || { echo "pacc.1 not installed"; exit 1; }
 for page in libpacc.3 pacc_ctx_new.3 pacc_server_port.3; do
 	[[ -n $(find "$dest" -path "*/man3/$page") ]] || { echo "man3/$page not installed"; exit 1; }
@@ -40,6 +44,24 @@ C
 # shellcheck disable=SC2046
 cc -std=c11 -Wall -Werror -o "$dest/user" "$dest/user.c" $(pkg-config --cflags --libs pacc)
 LD_LIBRARY_PATH=$(dirname "$lib") "$dest/user" >/dev/null
+# the event-loop adapters as an application gets them: the installed
+# <pacc/adapters/*.h>, pkg-config flags, strict C11 (examples/*-discover.c;
+# run without arguments they only print their usage, exit 2)
+src=$(cd "$(dirname "$0")/../.." && pwd)
+for ex in glib-discover:glib-2.0 uv-discover:libuv; do
+	name=${ex%%:*} mod=${ex##*:}
+	pkg-config --exists "$mod" || continue
+	# the loop library is the system's: no sysroot for its flags
+	# shellcheck disable=SC2046
+	cc -std=c11 -pedantic -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L \
+		-I"$src/examples" -o "$dest/$name" "$src/examples/$name.c" \
+		$(pkg-config --cflags --libs pacc) \
+		$(PKG_CONFIG_SYSROOT_DIR='' pkg-config --cflags --libs "$mod") ||
+		{ echo "$name does not build against the installed headers"; exit 1; }
+	rc=0
+	LD_LIBRARY_PATH=$(dirname "$lib") "$dest/$name" 2>/dev/null || rc=$?
+	[[ $rc == 2 ]] || { echo "$name: exit $rc, expected 2 (usage)"; exit 1; }
+done
 bad=$(nm -D --defined-only "$lib" | awk '$2 != "A" {print $3}' | grep -v '^pacc_[a-z]' || true)
 if [[ -n $bad ]]; then
 	echo "symbols exported beyond the public API:"; echo "$bad"; exit 1

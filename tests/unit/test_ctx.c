@@ -208,6 +208,50 @@ test_cancel(void **state)
 	assert_int_equal(g.calls, 0);
 }
 
+static void
+nop_watch(void *ud, int fd, int revents)
+{
+	(void)ud;
+	(void)fd;
+	(void)revents;
+}
+
+static void
+nop_timer(void *ud)
+{
+	(void)ud;
+}
+
+/*
+ * pacc_ctx_pollfds(ctx, NULL, 0, ...) asks for the timer alone: the
+ * event-loop adapters (include/pacc/adapters/) re-arm with it when their
+ * loop fired early.  PACC_ETOOBIG, yet *nfds and *timeout_ms are set.
+ */
+static void
+test_pollfds_timer_alone(void **state)
+{
+	pacc_ctx *ctx = NULL;
+	struct pacc__timer t;
+	size_t n = 0;
+	int ms = -7;
+
+	(void)state;
+	assert_int_equal(pacc_ctx_new(&ctx), PACC_OK);
+	assert_int_equal(pacc_ctx_pollfds(ctx, NULL, 0, &n, &ms), PACC_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(ms, -1);
+	assert_int_equal(pacc__watch_set(ctx, 0, PACC_POLL_IN, nop_watch, NULL),
+	    PACC_OK);
+	pacc__timer_init(&t, nop_timer, NULL);
+	pacc__timer_arm(ctx, &t, 5000);
+	assert_int_equal(pacc_ctx_pollfds(ctx, NULL, 0, &n, &ms), PACC_ETOOBIG);
+	assert_int_equal(n, 1);
+	assert_true(ms > 0 && ms <= 5000);
+	pacc__timer_disarm(ctx, &t);
+	assert_int_equal(pacc__watch_set(ctx, 0, 0, nop_watch, NULL), PACC_OK);
+	pacc_ctx_free(ctx);
+}
+
 int
 main(void)
 {
@@ -218,6 +262,7 @@ main(void)
 		cmocka_unit_test(test_bad_address_via_loop),
 		cmocka_unit_test(test_sync_bad_address),
 		cmocka_unit_test(test_cancel),
+		cmocka_unit_test(test_pollfds_timer_alone),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
