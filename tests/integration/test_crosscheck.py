@@ -163,7 +163,7 @@ class TransportErrors(unittest.TestCase):
         self.assertIsNone(o["crosscheck"]["agree"])
         self.assertTrue(o["crosscheck"]["errors"])
         # the cross-check's budget is the time left, at least 1 s
-        self.assertLess(elapsed, 2 + 1 + 1.5)
+        self.assertLess(elapsed, 2 * 2 + 5)  # a hang bound, not a speed test
 
     def test_plain_http_is_a_usage_error(self):
         p = subprocess.run(base_cmd(TIMEOUT) + [

@@ -413,7 +413,7 @@ class Password(unittest.TestCase):
                            start_new_session=True)
         self.assertEqual(p.returncode, 2)
         self.assertIn(b"--yes", p.stderr)
-        self.assertLess(time.monotonic() - t0, 5)
+        self.assertLess(time.monotonic() - t0, 25)  # no hang waiting for a prompt
 
     def pty_run(self, args, answers):
         """Run pacc on a new pseudo-terminal; answer prompts in order.
@@ -700,7 +700,7 @@ class Security(unittest.TestCase):
                 self.assertIn(s["class"], ("not-attempted", "tls-failure"))
                 self.assertIn(rc, (1, 3))
                 self.assertEqual(s["attempts"], [])
-                self.assertLess(elapsed, 2 + 3.5)  # one deadline + exit
+                self.assertLess(elapsed, 2 * 2 + 5)  # bounded by the deadline
                 assert_never_received(self, scenario)
 
 
