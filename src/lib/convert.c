@@ -132,7 +132,14 @@ expand_host(struct cv *cv, const char *t, const char **bad)
 	char *s;
 
 	*bad = NULL;
-	pacc__buf_init(&b, HOST_MAX + 64);
+	if (strlen(t) > HOST_MAX + 64) {
+		*bad = "is too long for a host name";
+		return NULL;
+	}
+	/* room for every %EMAILDOMAIN% (13 bytes) growing to a whole
+	 * domain: never ETOOBIG, which would read as ENOMEM */
+	pacc__buf_init(&b,
+	    (HOST_MAX + 64) / 13 * (HOST_MAX + 1) + HOST_MAX + 64);
 	while (*t) {
 		if (strncmp(t, ph, sizeof(ph) - 1) == 0) {
 			if (cv->domain == NULL) {
