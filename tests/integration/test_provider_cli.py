@@ -249,6 +249,24 @@ class Convert(unittest.TestCase):
         self.assertEqual(sum(count.values()), 163)
 
 
+class Docs(unittest.TestCase):
+    def test_every_code_documented(self):
+        with open(os.path.join(TOP, "doc", "pacc.1"), encoding="utf-8") as f:
+            man = f.read().replace("\\-", "-")
+        found = set()
+        for name in ("provider.c", "convert.c", "diag.c"):
+            with open(os.path.join(TOP, "src", "lib", name), encoding="utf-8") as f:
+                text = f.read()
+            found.update(re.findall(r'PACC_SEVERITY_[A-Z]+,\s*"([a-z0-9-]+)"', text))
+            found.update(re.findall(r'put\(d, PACC_SEVERITY_[A-Z]+, "([a-z0-9-]+)"', text))
+            # the length codes handed to check_text()
+            found.update(re.findall(r'"((?:short-)?name-(?:too-)?long)"', text))
+        self.assertGreater(len(found), 60)
+        for c in sorted(found):
+            self.assertTrue(re.search(r"^\.B %s$" % re.escape(c), man, re.M),
+                            "diagnostic code %s is not documented in pacc(1)" % c)
+
+
 if __name__ == "__main__":
     PACC = os.path.abspath(sys.argv.pop(1))
     unittest.main(verbosity=2)
