@@ -121,10 +121,12 @@ utf8_count(const char *s, bool *bad)
 				c = c << 6 | (p[i] & 0x3f);
 			len = i;
 		}
-		/* C0, DEL, C1, and the bidi marks/overrides/isolates */
+		/* C0, DEL, C1, the bidi marks/overrides/isolates, and the
+		 * noncharacters (not even XML may carry U+FFFE/U+FFFF) */
 		if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x200e ||
 		    c == 0x200f || (c >= 0x202a && c <= 0x202e) ||
-		    (c >= 0x2066 && c <= 0x2069))
+		    (c >= 0x2066 && c <= 0x2069) ||
+		    (c >= 0xfdd0 && c <= 0xfdef) || (c & 0xfffe) == 0xfffe)
 			*bad = true;
 		p += len;
 		n++;
@@ -152,8 +154,8 @@ check_text(struct val *v, const char *path, const json_t *j, size_t must,
 	else if (bad)
 		pacc__diag(v->d, PACC_SEVERITY_ERROR, "control-characters",
 		    path,
-		    "holds control or bidirectional-override characters; "
-		    "clients drop it");
+		    "holds control, bidirectional-override or noncharacter "
+		    "code points; clients drop it");
 	else if (n > must)
 		pacc__diag(v->d, PACC_SEVERITY_ERROR, code_too_long, path,
 		    "has %zu characters; the draft says it MUST NOT be longer "

@@ -190,6 +190,9 @@ static const struct {
 	    "/info/provider/name", PACC_SEVERITY_ERROR },
 	{ "{\"info\":{\"provider\":{\"name\":\"a\\u202eb\"}}}",
 	    "control-characters", "/info/provider/name", PACC_SEVERITY_ERROR },
+	{ "{\"info\":{\"provider\":{\"shortName\":\"a\\ufffeb\"}}}",
+	    "control-characters", "/info/provider/shortName",
+	    PACC_SEVERITY_ERROR },
 	{ "{\"info\":{\"provider\":{\"name\":"
 	  "\"0123456789012345678901234567890123456789012345678901234567890\"}"
 	  "}}",
