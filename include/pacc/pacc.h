@@ -30,6 +30,7 @@
 #include "pacc/error.h"
 #include "pacc/login.h"
 #include "pacc/probe.h"
+#include "pacc/provider.h"
 #include "pacc/result.h"
 #include "pacc/version.h"
 

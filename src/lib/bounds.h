@@ -24,5 +24,10 @@
 #define PACC__XCHECK_MAX_MS 5000L	 /* clamped to [1 s, 5 s] */
 #define PACC__MAX_DNS_MESSAGE 65535	 /* a DoH answer (RFC 8484 §6) */
 #define PACC__DEFAULT_ISPDB_URL "https://autoconfig.thunderbird.net/v1.1/"
+/* info.provider.name / shortName (earlier draft: MUST / SHOULD limits) */
+#define PACC__MAX_NAME_CP 60
+#define PACC__SHOULD_NAME_CP 30
+#define PACC__MAX_SHORT_NAME_CP 20
+#define PACC__SHOULD_SHORT_NAME_CP 12
 
 #endif

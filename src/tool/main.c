@@ -13,6 +13,9 @@ static const char usage_discover[] =
     "Usage: pacc discover [OPTIONS] ADDRESS\n"
     "       pacc probe [OPTIONS] ADDRESS | --server URL...\n"
     "       pacc login [OPTIONS] [--server URL...] ADDRESS\n"
+    "       pacc publish [--domain DOMAIN] [--mx HOST] [--alg ALG] [--json] "
+    "FILE.json\n"
+    "       pacc convert [--domain DOMAIN] [--json] FILE\n"
     "Find every server for an email address and say how far it can be "
     "trusted;\n"
     "probe the servers without credentials; test a real login.\n"
@@ -45,6 +48,16 @@ static const char usage_discover[] =
     "      --password-fd N      login: read the password from descriptor N\n"
     "      --password-env NAME  login: read the password from variable "
     "NAME\n"
+    "      --domain DOMAIN      publish: print the full zone line, the "
+    "nginx\n"
+    "                           snippet and the MX-hoster records for "
+    "DOMAIN;\n"
+    "                           convert: the domain the document is for\n"
+    "      --mx HOST            publish: the MX host of the MX-hoster "
+    "form\n"
+    "      --alg ALG            publish: digest algorithm: sha256 "
+    "(default),\n"
+    "                           sha512, sha3-512\n"
     "  -v, --verbose            log progress to standard error\n"
     "  -h, --help               show this help and exit\n"
     "  -V, --version            show the version and exit\n";
@@ -223,6 +236,19 @@ main(int argc, char **argv)
 			if (v == NULL)
 				return usage_error("%s needs a value", a);
 			o.ispdb_url = v;
+		} else if ((v = take_value(argc, argv, &i, "--domain", &m)),
+		    m) {
+			if (v == NULL || *v == '\0')
+				return usage_error("%s needs a value", a);
+			o.domain = v;
+		} else if ((v = take_value(argc, argv, &i, "--mx", &m)), m) {
+			if (v == NULL || *v == '\0')
+				return usage_error("%s needs a value", a);
+			o.mx = v;
+		} else if ((v = take_value(argc, argv, &i, "--alg", &m)), m) {
+			if (v == NULL || *v == '\0')
+				return usage_error("%s needs a value", a);
+			o.alg = v;
 		} else if ((v = take_value(argc, argv, &i, "--ispdb", &m)), m) {
 			if (v == NULL)
 				return usage_error("%s needs a value", a);
@@ -239,5 +265,9 @@ main(int argc, char **argv)
 		return cmd_probe(&o);
 	if (strcmp(cmd, "login") == 0)
 		return cmd_login(&o);
+	if (strcmp(cmd, "publish") == 0)
+		return cmd_publish(&o);
+	if (strcmp(cmd, "convert") == 0)
+		return cmd_convert(&o);
 	return usage_error("unknown command '%s'", cmd);
 }
