@@ -53,8 +53,11 @@ oauth_doc() { # "Provider" short issuer [jmap-url] [dav-host]: current-format PA
 EOF
 }
 
-part_oauth_www() {
+part_oauth_www() { # (the first hook: check the packages before anything is generated)
     local m
+    command -v glewlwyd >/dev/null && [[ -f /usr/share/doc/glewlwyd/database/init.sqlite3.sql.gz ]] ||
+        die "missing glewlwyd (the OAuth part's authorization server): run scripts/install-deps, or: echo 'glewlwyd glewlwyd/config_type select No configuration' | debconf-set-selections; apt-get install glewlwyd dbconfig-no-thanks sqlite3"
+    command -v sqlite3 >/dev/null || die "missing sqlite3 (Debian package sqlite3), needed by the OAuth part"
     oauth_doc "OAuth Example" OAuth "$OAUTH_ISSUER" https://jmap.oauth.example/session dav.oauth.example |
         write_doc ua-auto-config.oauth.example
     for m in "${OAUTH_LIAR_MODES[@]}"; do
@@ -84,9 +87,6 @@ part_oauth_zones() {
 
 part_oauth_conf() {
     local O=$D/oauth G=$D/oauth/glw M=$D/oauth/mail
-    command -v glewlwyd >/dev/null && [[ -f /usr/share/doc/glewlwyd/database/init.sqlite3.sql.gz ]] ||
-        die "missing glewlwyd (the OAuth part's authorization server): run scripts/install-deps, or: echo 'glewlwyd glewlwyd/config_type select No configuration' | debconf-set-selections; apt-get install glewlwyd dbconfig-no-thanks sqlite3"
-    command -v sqlite3 >/dev/null || die "missing sqlite3 (Debian package sqlite3), needed by the OAuth part"
     mkdir -p "$G" "$M/run" "$M/state" "$M/users"
     chown 65534:65534 "$M/users"
     leaf fakeas as.liar.example "DNS:as.liar.example"
