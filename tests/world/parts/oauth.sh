@@ -292,6 +292,9 @@ service submission-login {
     ssl = yes
   }
 }
+protocol submission {
+  hostname = smtp.oauth.example
+}
 # relay accepted mail to the core Postfix's port 25, which discards it
 submission_relay_host = $MTA_IP
 submission_relay_port = 25
