@@ -171,7 +171,7 @@ EOF
 EOF
 
     # ---- nginx: TLS front for the issuer, JMAP and DAV with Bearer (auth_request -> door)
-    local bearer_loc pre
+    local pre
     bearer_loc() { # name scope
         printf '        location = /_bearer_%s {\n            internal;\n            proxy_pass http://%s:%s/check;\n            proxy_pass_request_body off;\n            proxy_set_header Content-Length "";\n            proxy_set_header X-Required-Scope "%s";\n        }\n' \
             "$1" "$OAUTH_AS_IP" "$OAUTH_DOOR_PORT" "$2"
