@@ -13,6 +13,7 @@ static const char usage_discover[] =
     "Usage: pacc discover [OPTIONS] ADDRESS\n"
     "       pacc probe [OPTIONS] ADDRESS | --server URL...\n"
     "       pacc login [OPTIONS] [--server URL...] ADDRESS\n"
+    "       pacc scan [OPTIONS] [-j N] [-o FILE] FILE\n"
     "Find every server for an email address and say how far it can be "
     "trusted;\n"
     "probe the servers without credentials; test a real login.\n"
@@ -45,6 +46,11 @@ static const char usage_discover[] =
     "      --password-fd N      login: read the password from descriptor N\n"
     "      --password-env NAME  login: read the password from variable "
     "NAME\n"
+    "  -j, --jobs N             scan: at most N discoveries at a time "
+    "(default 16)\n"
+    "  -o, --output FILE        scan: append the JSON lines to FILE, "
+    "skipping\n"
+    "                           the inputs it already has (resume)\n"
     "  -v, --verbose            log progress to standard error\n"
     "  -h, --help               show this help and exit\n"
     "  -V, --version            show the version and exit\n";
@@ -173,6 +179,24 @@ main(int argc, char **argv)
 			if (v == NULL || *v == '\0')
 				return usage_error("%s needs a value", a);
 			o.password_env = v;
+		} else if (((v = take_value(argc, argv, &i, "-j", &m)), m) ||
+		    ((v = take_value(argc, argv, &i, "--jobs", &m)), m)) {
+			char *end;
+			long n;
+
+			n = v ? strtol(v, &end, 10) : 0;
+			if (v == NULL || *v == '\0' || *end != '\0' || n < 1 ||
+			    n > 4096)
+				return usage_error("%s takes a number of "
+						   "discoveries in [1, 4096], "
+						   "not '%s'",
+				    a, v ? v : "");
+			o.jobs = n;
+		} else if (((v = take_value(argc, argv, &i, "-o", &m)), m) ||
+		    ((v = take_value(argc, argv, &i, "--output", &m)), m)) {
+			if (v == NULL || *v == '\0')
+				return usage_error("%s needs a value", a);
+			o.output = v;
 		} else if ((v = take_value(argc, argv, &i, "--resolver", &m)),
 		    m) {
 			if (v == NULL)
@@ -239,5 +263,7 @@ main(int argc, char **argv)
 		return cmd_probe(&o);
 	if (strcmp(cmd, "login") == 0)
 		return cmd_login(&o);
+	if (strcmp(cmd, "scan") == 0)
+		return cmd_scan(&o);
 	return usage_error("unknown command '%s'", cmd);
 }
