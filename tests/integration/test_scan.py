@@ -31,20 +31,31 @@ SUMMARY_VALIDATOR = None
 
 
 def validators():
+    """(line validator, summary validator).  A line must satisfy
+    doc/discover.schema.json and doc/scan.schema.json without its $ref to
+    it (no `referencing` module needed: Debian 12's jsonschema is 4.10)."""
     global VALIDATOR, SUMMARY_VALIDATOR
     if VALIDATOR is None:
         import jsonschema
-        from referencing import Registry, Resource
         with open(os.path.join(TOP, "doc", "discover.schema.json")) as f:
             discover = json.load(f)
         with open(os.path.join(TOP, "doc", "scan.schema.json")) as f:
             scan = json.load(f)
-        reg = Registry().with_resources([
-            ("discover.schema.json", Resource.from_contents(discover)),
-            ("scan.schema.json", Resource.from_contents(scan))])
-        VALIDATOR = jsonschema.Draft202012Validator(scan, registry=reg)
-        SUMMARY_VALIDATOR = jsonschema.Draft202012Validator(
-            {"$ref": "scan.schema.json#/$defs/summary"}, registry=reg)
+        assert scan["allOf"] == [{"$ref": "discover.schema.json"}]
+        own = {k: v for k, v in scan.items() if k != "allOf"}
+        d = jsonschema.Draft202012Validator(discover)
+        o = jsonschema.Draft202012Validator(own)
+
+        class Both:
+            @staticmethod
+            def validate(obj):
+                d.validate(obj)
+                o.validate(obj)
+        VALIDATOR = Both
+        summary = {k: v for k, v in scan.items()
+                   if k in ("$schema", "$defs")}
+        summary["$ref"] = "#/$defs/summary"
+        SUMMARY_VALIDATOR = jsonschema.Draft202012Validator(summary)
     return VALIDATOR, SUMMARY_VALIDATOR
 
 
