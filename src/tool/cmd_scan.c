@@ -165,7 +165,8 @@ struct scan;
 struct job {
 	struct scan *sc;
 	struct job *next, *prev; /* running */
-	char *input;		 /* escaped, as written after "input": */
+	long long t0;
+	char *input; /* escaped, as written after "input": */
 };
 
 struct mech_count {
@@ -181,6 +182,11 @@ struct scan {
 	struct hset done;
 	struct job *running;
 	size_t inflight, jobs;
+	/* adaptive concurrency (adapt()): at most `limit` <= jobs run */
+	size_t limit;
+	double lat_ms; /* moving average of a discovery's duration */
+	long timeout_ms;
+	unsigned long since_adapt;
 	bool eof, write_failed, progress;
 	unsigned long lineno, read, skipped, results;
 	unsigned long st_found, st_notfound, st_integrity, st_error, st_env;
@@ -289,6 +295,29 @@ job_free(struct job *j)
 	sc->inflight--;
 }
 
+/*
+ * Discoveries that wait for each other (the resolver, the CPU) only get
+ * slower, not faster, once the machine is saturated: with too many running,
+ * each one spends its deadline in queues and ends as a timeout instead of a
+ * result.  Keep the running ones' average duration between 15 % and 30 % of
+ * the deadline: fewer when slower, more (up to -j) when there is room.
+ */
+static void
+adapt(struct scan *sc, long long elapsed)
+{
+	sc->lat_ms = sc->lat_ms <= 0 ? (double)elapsed
+				     : 0.9 * sc->lat_ms + 0.1 * elapsed;
+	if (++sc->since_adapt < sc->limit / 4 + 4)
+		return;
+	sc->since_adapt = 0;
+	if (sc->lat_ms > 0.30 * sc->timeout_ms && sc->limit > 8)
+		sc->limit = sc->limit * 3 / 4 < 8 ? 8 : sc->limit * 3 / 4;
+	else if (sc->lat_ms < 0.15 * sc->timeout_ms && sc->limit < sc->jobs)
+		sc->limit = sc->limit + sc->limit / 8 + 1 > sc->jobs
+		    ? sc->jobs
+		    : sc->limit + sc->limit / 8 + 1;
+}
+
 static void
 on_result(pacc_discovery *d, const pacc_result *res, void *ud)
 {
@@ -297,6 +326,7 @@ on_result(pacc_discovery *d, const pacc_result *res, void *ud)
 	char *s = NULL;
 
 	(void)d;
+	adapt(sc, now_ms() - j->t0);
 	if (pacc_result_to_json(&s, res, 0) != PACC_OK || s == NULL ||
 	    s[0] != '{') {
 		write_bad_line(sc, j->input, "out-of-memory",
@@ -361,6 +391,7 @@ take_line(struct scan *sc, char *line, size_t len, bool too_long)
 		return -1;
 	}
 	free(addr);
+	j->t0 = now_ms();
 	j->next = sc->running;
 	if (j->next)
 		j->next->prev = j;
@@ -401,7 +432,7 @@ feed(struct scan *sc)
 	bool too_long;
 	char *p;
 
-	while (!sc->eof && sc->inflight < sc->jobs) {
+	while (!sc->eof && sc->inflight < sc->limit) {
 		if (!read_line(sc, &len, &too_long)) {
 			sc->eof = true;
 			break;
@@ -438,7 +469,7 @@ load_done(struct scan *sc, const char *path)
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
-	off_t good = 0;
+	off_t good = 0, seen = 0;
 	int rc = 0;
 
 	if (f == NULL)
@@ -446,6 +477,7 @@ load_done(struct scan *sc, const char *path)
 	while ((n = getline(&line, &cap, f)) > 0) {
 		char *s, *e;
 
+		seen += n;
 		if (line[n - 1] != '\n')
 			break;
 		good += n;
@@ -460,8 +492,8 @@ load_done(struct scan *sc, const char *path)
 	}
 	if (ferror(f))
 		rc = -1;
-	else if (ftruncate(fileno(f), good) != 0)
-		rc = -1;
+	else if (seen > good && ftruncate(fileno(f), good) != 0)
+		rc = -1; /* a torn last line: cut it off */
 	free(line);
 	fclose(f);
 	return rc;
@@ -482,9 +514,9 @@ progress(struct scan *sc, bool last)
 	}
 	secs = (t - sc->t0) / 1000.0;
 	fprintf(stderr,
-	    "\r\033[Kpacc: scan: %lu done, %zu running, %lu skipped, "
-	    "%.0f/s",
-	    sc->results, sc->inflight, sc->skipped,
+	    "\r\033[Kpacc: scan: %lu done, %zu running (limit %zu), "
+	    "%lu skipped, %.0f/s",
+	    sc->results, sc->inflight, sc->limit, sc->skipped,
 	    secs > 0 ? sc->results / secs : 0.0);
 }
 
@@ -603,6 +635,8 @@ cmd_scan(struct tool_opts *o)
 	}
 	sc->o = o;
 	sc->jobs = o->jobs > 0 ? (size_t)o->jobs : SCAN_DEFAULT_JOBS;
+	sc->limit = sc->jobs < 64 ? sc->jobs : 64;
+	sc->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 10000;
 	sc->dopts = (pacc_discover_opts)PACC_DISCOVER_OPTS_INIT;
 	if (o->insecure_http)
 		sc->dopts.flags |= PACC_DISCOVER_INSECURE_HTTP;
@@ -644,7 +678,10 @@ cmd_scan(struct tool_opts *o)
 	sc->t0 = now_ms();
 	if (run(sc) != 0) {
 		progress(sc, true);
-		fprintf(stderr, "pacc: scan: %s\n", strerror(errno));
+		fprintf(stderr,
+		    "pacc: scan: out of memory or poll(2) failed "
+		    "(%s)\n",
+		    strerror(errno));
 		status = EXIT_ENVIRONMENT;
 		goto out;
 	}
