@@ -23,6 +23,7 @@
 #define PACC__XCHECK_MIN_MS 1000L	 /* its budget: the time left, */
 #define PACC__XCHECK_MAX_MS 5000L	 /* clamped to [1 s, 5 s] */
 #define PACC__MAX_DNS_MESSAGE 65535	 /* a DoH answer (RFC 8484 §6) */
+#define PACC__DNS_MAX_INFLIGHT 256	 /* questions in libunbound at once */
 #define PACC__DEFAULT_ISPDB_URL "https://autoconfig.thunderbird.net/v1.1/"
 /* info.provider.name / shortName (earlier draft: MUST / SHOULD limits) */
 #define PACC__MAX_NAME_CP 60

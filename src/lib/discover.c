@@ -762,8 +762,10 @@ pacc_discover_start(pacc_discovery **out, pacc_ctx *ctx, const char *address,
 	}
 	pacc__timer_arm(ctx, &d->deadline, d->timeout_ms);
 	ctx->depth++; /* callbacks only from the loop, never from here */
+	ctx->starting = true;
 	prefetch_chain(d);
 	start_mechanisms(d);
+	ctx->starting = false;
 	ctx->depth--;
 	evaluate(d);
 	pacc__loop_sync(ctx);

@@ -25,10 +25,12 @@ struct pacc__dns_q {
 	struct pacc__dns *dns;
 	struct pacc__dns_q *next, *prev; /* all live queries */
 	struct pacc__dns_q *dnext;	 /* answered, not yet dispatched */
+	struct pacc__dns_q *wnext;	 /* wait queue */
 	char *name;
 	int type;
 	int async_id;
 	bool submitted;
+	bool waiting;  /* in the wait queue (over the in-flight budget) */
 	bool answered; /* in done or held: never submit again */
 	bool cancelled;
 	bool is_check;
@@ -48,13 +50,28 @@ struct pacc__dns {
 	char fail_msg[160];
 	struct pacc__dns_q *queries;
 	struct pacc__dns_q *done;
+	/* answered during the current ub_process(), in arrival order */
+	struct pacc__dns_q *batch, **batch_tail;
+	/* at most PACC__DNS_MAX_INFLIGHT questions in libunbound at once
+	 * (its request list is finite: overflowing it silently drops
+	 * questions, which then only end at the deadline); the others wait
+	 * here, first in first out (wnext) */
+	struct pacc__dns_q *wait_head, *wait_tail;
+	size_t inflight;
 	/* answered while the start-up check runs: held until it says
 	 * whether they can be trusted as they are */
 	struct pacc__dns_q *held;
 	struct pacc__timer switch_timer;
+	struct pacc__timer pump_timer; /* a cancel freed budget */
 };
 
 static void dns_readable(void *ud, int fd, int revents);
+
+static void
+pump_later(void *ud)
+{
+	dns_readable(ud, -1, 0);
+}
 
 static void
 q_unlink(struct pacc__dns *dns, struct pacc__dns_q *q)
@@ -80,17 +97,22 @@ q_free(struct pacc__dns_q *q)
 static void
 ub_answer(void *mydata, int err, struct ub_result *res)
 {
-	struct pacc__dns_q *q = mydata, **pp;
+	struct pacc__dns_q *q = mydata;
+	struct pacc__dns *dns = q->dns;
 
 	/* collect; dispatched after ub_process() returns, so callbacks may
 	 * freely start, cancel or tear down queries */
 	q->err = err;
 	q->res = res;
+	if (q->submitted && dns->inflight > 0)
+		dns->inflight--;
 	q->submitted = false;
 	q->answered = true;
-	for (pp = &q->dns->done; *pp; pp = &(*pp)->dnext)
-		;
-	*pp = q;
+	q->dnext = NULL;
+	if (dns->batch == NULL)
+		dns->batch_tail = &dns->batch;
+	*dns->batch_tail = q;
+	dns->batch_tail = &q->dnext;
 }
 
 static struct ub_ctx *
@@ -149,7 +171,7 @@ fail:
 }
 
 static int
-submit(struct pacc__dns *dns, struct pacc__dns_q *q)
+submit_now(struct pacc__dns *dns, struct pacc__dns_q *q)
 {
 	int r = ub_resolve_async(dns->ub, q->name, q->type, 1, q, ub_answer,
 	    &q->async_id);
@@ -157,7 +179,80 @@ submit(struct pacc__dns *dns, struct pacc__dns_q *q)
 	if (r != 0)
 		return r == UB_NOMEM ? PACC_ENOMEM : PACC_EDNS;
 	q->submitted = true;
+	dns->inflight++;
 	return PACC_OK;
+}
+
+/*
+ * Ask now, or queue when PACC__DNS_MAX_INFLIGHT questions are out: the
+ * first questions of a new discovery at the end, follow-ups of running
+ * ones at the front, so that the discoveries started first finish first
+ * instead of all of them waiting for their deadline.
+ */
+static int
+submit(struct pacc__dns *dns, struct pacc__dns_q *q)
+{
+	if (dns->inflight < PACC__DNS_MAX_INFLIGHT || q->is_check)
+		return submit_now(dns, q);
+	q->waiting = true;
+	q->wnext = NULL;
+	if (dns->wait_head == NULL) {
+		dns->wait_head = dns->wait_tail = q;
+	} else if (dns->ctx->starting) {
+		dns->wait_tail->wnext = q;
+		dns->wait_tail = q;
+	} else {
+		q->wnext = dns->wait_head;
+		dns->wait_head = q;
+	}
+	return PACC_OK;
+}
+
+static void
+wait_clear(struct pacc__dns *dns)
+{
+	struct pacc__dns_q *q, *next;
+
+	for (q = dns->wait_head; q; q = next) {
+		next = q->wnext;
+		q->waiting = false;
+		q->wnext = NULL;
+	}
+	dns->wait_head = dns->wait_tail = NULL;
+}
+
+/*
+ * Move waiting questions into libunbound while the budget allows.  A
+ * question cancelled while it waited is freed here; one failed meanwhile
+ * (fail_waiting) is already in the done list.
+ */
+static void
+pump(struct pacc__dns *dns)
+{
+	struct pacc__dns_q *q;
+	int rc;
+
+	while (dns->inflight < PACC__DNS_MAX_INFLIGHT &&
+	    (q = dns->wait_head) != NULL) {
+		dns->wait_head = q->wnext;
+		if (dns->wait_head == NULL)
+			dns->wait_tail = NULL;
+		q->wnext = NULL;
+		q->waiting = false;
+		if (q->cancelled) {
+			q_unlink(dns, q);
+			q_free(q);
+			continue;
+		}
+		if (q->answered || q->submitted || dns->ub == NULL)
+			continue;
+		if ((rc = submit_now(dns, q)) != PACC_OK) {
+			q->answered = true;
+			q->err = rc == PACC_ENOMEM ? UB_NOMEM : UB_SERVFAIL;
+			q->dnext = dns->done;
+			dns->done = q;
+		}
+	}
 }
 
 static int
@@ -189,6 +284,7 @@ fail_waiting(struct pacc__dns *dns, int status)
 {
 	struct pacc__dns_q *q, *next, **pp;
 
+	wait_clear(dns); /* all of them fail below */
 	for (q = dns->held; q; q = next) {
 		next = q->dnext;
 		if (q->res)
@@ -213,6 +309,8 @@ fail_waiting(struct pacc__dns *dns, int status)
 		if (q->submitted && dns->ub &&
 		    ub_cancel(dns->ub, q->async_id) != 0)
 			continue;
+		if (q->submitted && dns->inflight > 0)
+			dns->inflight--;
 		q->submitted = false;
 		q->err = status == PACC_ENOMEM ? UB_NOMEM : UB_SERVFAIL;
 		q->answered = true;
@@ -228,7 +326,8 @@ submit_waiting(struct pacc__dns *dns)
 	int rc;
 
 	for (q = dns->queries; q; q = q->next) {
-		if (q->submitted || q->answered || q->cancelled || q->is_check)
+		if (q->submitted || q->answered || q->cancelled ||
+		    q->is_check || q->waiting)
 			continue;
 		if ((rc = submit(dns, q)) != PACC_OK) {
 			q->answered = true;
@@ -260,6 +359,8 @@ switch_to_insecure(void *ud)
 	}
 	dns->held = NULL;
 	detach_ub(dns); /* drops what is still in flight */
+	dns->inflight = 0;
+	wait_clear(dns);
 	for (q = dns->queries; q; q = next) {
 		next = q->next;
 		q->submitted = false;
@@ -378,6 +479,15 @@ dns_readable(void *ud, int fd, int revents)
 	(void)revents;
 	if (fd >= 0 && dns->ub)
 		ub_process(dns->ub);
+	if (dns->batch) {
+		struct pacc__dns_q **pp;
+
+		for (pp = &dns->done; *pp; pp = &(*pp)->dnext)
+			;
+		*pp = dns->batch;
+		dns->batch = NULL;
+	}
+	pump(dns);
 	while ((q = dns->done) != NULL) {
 		dns->done = q->dnext;
 		q->dnext = NULL;
@@ -407,6 +517,7 @@ dns_init(pacc_ctx *ctx)
 	dns->ctx = ctx;
 	dns->fd = -1;
 	pacc__timer_init(&dns->switch_timer, switch_to_insecure, dns);
+	pacc__timer_init(&dns->pump_timer, pump_later, dns);
 	ctx->dns = dns;
 	ub = make_ub(dns, true, &st);
 	if (ub == NULL)
@@ -508,9 +619,16 @@ pacc__dns_cancel(struct pacc__dns_q *q)
 			return;
 		}
 	}
+	if (q->waiting)
+		return; /* freed when it leaves the wait queue (pump) */
 	if (q->submitted) {
 		if (ub_cancel(dns->ub, q->async_id) != 0)
 			return; /* already answered: freed on arrival */
+		if (dns->inflight > 0)
+			dns->inflight--;
+		/* no answer may come to move the wait queue on */
+		if (dns->wait_head)
+			pacc__timer_arm(dns->ctx, &dns->pump_timer, 0);
 	}
 	q_unlink(dns, q);
 	q_free(q);
@@ -540,6 +658,7 @@ pacc__dns_free(pacc_ctx *ctx)
 	if (dns == NULL)
 		return;
 	pacc__timer_disarm(ctx, &dns->switch_timer);
+	pacc__timer_disarm(ctx, &dns->pump_timer);
 	detach_ub(dns);
 	while ((q = dns->queries) != NULL) {
 		q_unlink(dns, q);

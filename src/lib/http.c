@@ -23,6 +23,8 @@ struct pacc__http {
 	CURLM *multi;
 	struct pacc__timer timer;
 	struct pacc__fetch *finished; /* done, callback not yet run */
+	X509_STORE *store;	      /* shared trust store (trust_store()) */
+	bool store_failed;
 };
 
 struct pacc__fetch {
@@ -378,6 +380,50 @@ ssl_ctx_cb(CURL *easy, void *sslctx, void *parm)
 	return CURLE_OK;
 }
 
+static CURLcode
+ssl_ctx_shared_cb(CURL *easy, void *sslctx, void *parm)
+{
+	(void)easy;
+	SSL_CTX_set1_cert_store(sslctx, parm);
+	return CURLE_OK;
+}
+
+/*
+ * One trust store per context, built at the first transfer from exactly what
+ * curl would load (its CA file and directory) plus the context's extra CA
+ * certificates, then shared by every connection's SSL_CTX.  Otherwise curl
+ * parses the whole CA bundle again for every connection, which is most of
+ * the CPU time of many discoveries (pacc scan).  NULL when it cannot be
+ * built: each connection then loads the CA bundle itself, as before.
+ */
+static X509_STORE *
+trust_store(struct pacc__http *h, CURL *e)
+{
+	STACK_OF(X509) *sk = h->ctx->ca_certs;
+	char *file = NULL, *dir = NULL;
+	X509_STORE *st;
+
+	if (h->store || h->store_failed)
+		return h->store;
+	h->store_failed = true;
+	if (curl_easy_getinfo(e, CURLINFO_CAINFO, &file) != CURLE_OK ||
+	    curl_easy_getinfo(e, CURLINFO_CAPATH, &dir) != CURLE_OK ||
+	    (file == NULL && dir == NULL))
+		return NULL;
+	if ((st = X509_STORE_new()) == NULL)
+		return NULL;
+	if ((file && X509_STORE_load_file(st, file) != 1) ||
+	    (dir && X509_STORE_load_path(st, dir) != 1)) {
+		X509_STORE_free(st);
+		return NULL;
+	}
+	for (int i = 0; sk && i < sk_X509_num(sk); i++)
+		X509_STORE_add_cert(st, sk_X509_value(sk, i));
+	h->store = st;
+	h->store_failed = false;
+	return st;
+}
+
 static int
 start_transfer(struct pacc__fetch *f)
 {
@@ -447,7 +493,13 @@ start_transfer(struct pacc__fetch *f)
 		     : (long)CURL_SSLVERSION_TLSv1_2);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
-	if (f->ctx->ca_certs) {
+	if (trust_store(h, e) != NULL) {
+		curl_easy_setopt(e, CURLOPT_CAINFO, NULL);
+		curl_easy_setopt(e, CURLOPT_CAPATH, NULL);
+		curl_easy_setopt(e, CURLOPT_SSL_CTX_FUNCTION,
+		    ssl_ctx_shared_cb);
+		curl_easy_setopt(e, CURLOPT_SSL_CTX_DATA, h->store);
+	} else if (f->ctx->ca_certs) {
 		curl_easy_setopt(e, CURLOPT_SSL_CTX_FUNCTION, ssl_ctx_cb);
 		curl_easy_setopt(e, CURLOPT_SSL_CTX_DATA, f->ctx->ca_certs);
 	}
@@ -691,6 +743,7 @@ pacc__http_free(pacc_ctx *ctx)
 		return;
 	pacc__timer_disarm(ctx, &h->timer);
 	curl_multi_cleanup(h->multi);
+	X509_STORE_free(h->store);
 	pacc__free(h);
 	ctx->http = NULL;
 }

@@ -84,6 +84,9 @@ struct pacc_ctx {
 	/* network */
 	struct pacc__dns *dns;
 	struct pacc__http *http;
+	/* pacc_discover_start() is starting mechanisms: their DNS questions
+	 * queue behind the follow-ups of discoveries already running */
+	bool starting;
 
 	/* discoveries not yet delivered */
 	struct pacc_discovery *discoveries;

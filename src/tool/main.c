@@ -16,6 +16,7 @@ static const char usage_discover[] =
     "       pacc publish [--domain DOMAIN] [--mx HOST] [--alg ALG] [--json] "
     "FILE.json\n"
     "       pacc convert [--domain DOMAIN] [--json] FILE\n"
+    "       pacc scan [OPTIONS] [-j N] [-o FILE] FILE\n"
     "Find every server for an email address and say how far it can be "
     "trusted;\n"
     "probe the servers without credentials; test a real login.\n"
@@ -58,6 +59,11 @@ static const char usage_discover[] =
     "      --alg ALG            publish: digest algorithm: sha256 "
     "(default),\n"
     "                           sha512, sha3-512\n"
+    "  -j, --jobs N             scan: at most N discoveries at a time "
+    "(default 16)\n"
+    "  -o, --output FILE        scan: append the JSON lines to FILE, "
+    "skipping\n"
+    "                           the inputs it already has (resume)\n"
     "  -v, --verbose            log progress to standard error\n"
     "  -h, --help               show this help and exit\n"
     "  -V, --version            show the version and exit\n";
@@ -186,6 +192,24 @@ main(int argc, char **argv)
 			if (v == NULL || *v == '\0')
 				return usage_error("%s needs a value", a);
 			o.password_env = v;
+		} else if (((v = take_value(argc, argv, &i, "-j", &m)), m) ||
+		    ((v = take_value(argc, argv, &i, "--jobs", &m)), m)) {
+			char *end;
+			long n;
+
+			n = v ? strtol(v, &end, 10) : 0;
+			if (v == NULL || *v == '\0' || *end != '\0' || n < 1 ||
+			    n > 4096)
+				return usage_error("%s takes a number of "
+						   "discoveries in [1, 4096], "
+						   "not '%s'",
+				    a, v ? v : "");
+			o.jobs = n;
+		} else if (((v = take_value(argc, argv, &i, "-o", &m)), m) ||
+		    ((v = take_value(argc, argv, &i, "--output", &m)), m)) {
+			if (v == NULL || *v == '\0')
+				return usage_error("%s needs a value", a);
+			o.output = v;
 		} else if ((v = take_value(argc, argv, &i, "--resolver", &m)),
 		    m) {
 			if (v == NULL)
@@ -269,5 +293,7 @@ main(int argc, char **argv)
 		return cmd_publish(&o);
 	if (strcmp(cmd, "convert") == 0)
 		return cmd_convert(&o);
+	if (strcmp(cmd, "scan") == 0)
+		return cmd_scan(&o);
 	return usage_error("unknown command '%s'", cmd);
 }

@@ -39,6 +39,9 @@ struct tool_opts {
 	const char *domain;
 	const char *alg;
 	const char *mx;
+	/* scan */
+	long jobs; /* 0: default */
+	const char *output;
 	const char *args[8];
 	int nargs;
 };
@@ -51,6 +54,7 @@ int cmd_probe(struct tool_opts *o);
 int cmd_login(struct tool_opts *o);
 int cmd_publish(struct tool_opts *o);
 int cmd_convert(struct tool_opts *o);
+int cmd_scan(struct tool_opts *o);
 void out_text_result(const pacc_result *res);
 int out_json_result(const pacc_result *res, const pacc_changes *changes);
 void out_text_changes(const pacc_changes *changes, const char *file);
