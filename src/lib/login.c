@@ -740,14 +740,12 @@ confirm_server(pacc_login_plan *p, const struct pacc_server *s)
 	else if (s->url == NULL ||
 	    !https_split(s->url, host, sizeof(host), &port))
 		return PACC_EINVAL;
-	if (is_ip_literal(host))
-		rc = confirm_add(p, host);
-	else if ((rc = pacc__registrable_domain(&reg, host)) == PACC_ENOMEM)
-		return rc; /* not the whole host name in its place */
-	else if (rc != PACC_OK)
-		rc = confirm_add(p, host);
-	else
-		rc = confirm_add(p, reg);
+	/* out of memory is not "no registrable domain": never the whole
+	 * host name in its place */
+	if (!is_ip_literal(host) &&
+	    pacc__registrable_domain(&reg, host) == PACC_ENOMEM)
+		return PACC_ENOMEM;
+	rc = confirm_add(p, reg ? reg : host);
 	pacc__free(reg);
 	return rc;
 }
