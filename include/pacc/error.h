@@ -31,7 +31,7 @@ extern "C" {
 	XX(EUNSUPPORTED, 15, "unsupported", "not supported")
 
 typedef enum pacc_status {
-#define PACC__XX(name, val, id, msg) PACC_##name = val,
+#define PACC__XX(name, val, id, msg) PACC_##name = (val),
 	PACC_STATUS_MAP(PACC__XX)
 #undef PACC__XX
 } pacc_status;

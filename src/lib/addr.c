@@ -320,9 +320,8 @@ check_domain_text(const unsigned char *s, size_t n, char *why, size_t whylen)
 		if (i == n || s[i] == '.') {
 			if (label == 0) {
 				setwhy(why, whylen,
-				    i == n && n > 0
-					? "the domain ends with a dot"
-					: "the domain has an empty label");
+				    i == n ? "the domain ends with a dot"
+					   : "the domain has an empty label");
 				return PACC_EADDRESS;
 			}
 			label = 0;

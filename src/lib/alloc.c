@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define PACC_ALLOC_IMPL /* no analyzer alias of pacc__calloc (alloc.h) */
 #include "alloc.h"
 
 /*

@@ -53,6 +53,8 @@ pacc__mech_add_config(struct pacc__mech *m, struct pacc__config *cfg)
 		m->cfg = cfg;
 		return PACC_OK;
 	}
+	/* an array of pointers: sizeof(*n) is meant */
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression) */
 	n = pacc__reallocarray(m->more, m->nmore + 1, sizeof(*n));
 	if (n == NULL) {
 		pacc__config_free(cfg);
@@ -568,7 +570,7 @@ on_deadline(void *ud)
 			    "not started: the deadline came first");
 			continue;
 		}
-		if (m->state != PACC__M_RUNNING)
+		if (m->state != PACC__M_RUNNING || m->ops == NULL)
 			continue;
 		if (m->ops->deadline)
 			m->ops->deadline(m);

@@ -166,38 +166,56 @@ deliver(struct pacc__lp *lp)
 	fn(ud, lp, &r);
 }
 
+/*
+ * Where the next line of a server's byte stream ends (net.h).  Pure: the
+ * fuzz harness fuzz_lineproto.c feeds it raw bytes.
+ */
+int
+pacc__line_split(const unsigned char *in, size_t n, size_t *len, size_t *used)
+{
+	const unsigned char *lf;
+	size_t scan, ll;
+
+	*len = *used = 0;
+	scan = n < PACC__MAX_LINE_BYTES + 2 ? n : PACC__MAX_LINE_BYTES + 2;
+	lf = n > 0 ? memchr(in, '\n', scan) : NULL;
+	if (lf == NULL)
+		return n >= PACC__MAX_LINE_BYTES + 2 ? PACC__LINE_TOO_LONG
+						     : PACC__LINE_MORE;
+	ll = (size_t)(lf - in);
+	if (ll > 0 && in[ll - 1] == '\r')
+		ll--;
+	if (ll > PACC__MAX_LINE_BYTES)
+		return PACC__LINE_TOO_LONG;
+	if (memchr(in, '\0', ll) != NULL)
+		return PACC__LINE_NUL;
+	*len = ll;
+	*used = (size_t)(lf - in) + 1;
+	return PACC__LINE_OK;
+}
+
 /* Take complete lines from the connection while a response is expected. */
 static void
 process(struct pacc__lp *lp)
 {
-	const unsigned char *in, *lf;
-	size_t n, scan, ll, at;
+	const unsigned char *in;
+	size_t n, ll, used, at;
 	const char *why, *line;
 	char ex[80];
-	int fr, rc;
+	int fr, rc, split;
 
 	while (lp->expecting && !lp->dead && !lp->failed && lp->conn) {
 		in = pacc__conn_input(lp->conn, &n);
-		scan = n < PACC__MAX_LINE_BYTES + 2 ? n
-						    : PACC__MAX_LINE_BYTES + 2;
-		lf = memchr(in, '\n', scan);
-		if (lf == NULL) {
-			if (n >= PACC__MAX_LINE_BYTES + 2)
-				lp_fail(lp, "line-too-long",
-				    "%s sent a line longer than %d bytes",
-				    lp->host, PACC__MAX_LINE_BYTES);
+		split = pacc__line_split(in, n, &ll, &used);
+		if (split == PACC__LINE_MORE)
 			return;
-		}
-		ll = (size_t)(lf - in);
-		if (ll > 0 && in[ll - 1] == '\r')
-			ll--;
-		if (ll > PACC__MAX_LINE_BYTES) {
+		if (split == PACC__LINE_TOO_LONG) {
 			lp_fail(lp, "line-too-long",
 			    "%s sent a line longer than %d bytes", lp->host,
 			    PACC__MAX_LINE_BYTES);
 			return;
 		}
-		if (memchr(in, '\0', ll) != NULL) {
+		if (split == PACC__LINE_NUL) {
 			lp_fail(lp, "protocol-error",
 			    "%s sent a line holding a NUL byte", lp->host);
 			return;
@@ -227,7 +245,7 @@ process(struct pacc__lp *lp)
 		}
 		lp->off[lp->nlines] = at;
 		lp->len[lp->nlines++] = ll;
-		pacc__conn_consume(lp->conn, (size_t)(lf - in) + 1);
+		pacc__conn_consume(lp->conn, used);
 		line = (const char *)lp->rbuf.data + at;
 		fr = pacc__frame_line(&lp->fr, line, ll, &why);
 		if (fr == PACC__FRAME_ERROR) {

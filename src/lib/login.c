@@ -740,11 +740,12 @@ confirm_server(pacc_login_plan *p, const struct pacc_server *s)
 	else if (s->url == NULL ||
 	    !https_split(s->url, host, sizeof(host), &port))
 		return PACC_EINVAL;
-	if (is_ip_literal(host) ||
-	    pacc__registrable_domain(&reg, host) != PACC_OK)
-		rc = confirm_add(p, host);
-	else
-		rc = confirm_add(p, reg);
+	/* out of memory is not "no registrable domain": never the whole
+	 * host name in its place */
+	if (!is_ip_literal(host) &&
+	    pacc__registrable_domain(&reg, host) == PACC_ENOMEM)
+		return PACC_ENOMEM;
+	rc = confirm_add(p, reg ? reg : host);
 	pacc__free(reg);
 	return rc;
 }
@@ -1212,6 +1213,10 @@ pacc_login_result_declined(pacc_login_result **out, const pacc_login_plan *plan)
 		pacc__free(r->detail);
 		r->detail = pacc__strdup(
 		    "the user did not confirm the domains");
+		if (r->detail == NULL) {
+			pacc_login_result_free(r);
+			return PACC_ENOMEM;
+		}
 	}
 	*out = r;
 	return PACC_OK;

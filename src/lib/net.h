@@ -64,6 +64,19 @@ struct pacc__line {
 	size_t len;
 };
 
+/*
+ * The next line of a byte stream from a server (lineproto.c):
+ * PACC__LINE_OK: *len bytes of line (CR LF or LF removed), *used bytes
+ * to consume with its LF; PACC__LINE_MORE: no LF yet; PACC__LINE_TOO_LONG:
+ * a line beyond PACC__MAX_LINE_BYTES; PACC__LINE_NUL: the line holds a NUL.
+ */
+#define PACC__LINE_OK 0
+#define PACC__LINE_MORE 1
+#define PACC__LINE_TOO_LONG 2
+#define PACC__LINE_NUL 3
+int pacc__line_split(const unsigned char *in, size_t n, size_t *len,
+    size_t *used);
+
 /* How a response ends. */
 enum pacc__frame {
 	PACC__FRAME_SMTP = 1,	       /* "ddd-" continues, "ddd " ends */

@@ -200,7 +200,7 @@ fail_now(struct pacc__probe *p, const char *code, const char *fmt, ...)
 	finish(p);
 }
 
-static void
+static int
 keep_greeting(struct pacc__probe *p, const struct pacc__line *l)
 {
 	char tmp[513];
@@ -209,7 +209,8 @@ keep_greeting(struct pacc__probe *p, const struct pacc__line *l)
 	pacc__free(p->greeting);
 	memcpy(tmp, l->p, n);
 	tmp[n] = '\0';
-	p->greeting = pacc__utf8_sanitize(tmp); /* NULL: just not kept */
+	p->greeting = pacc__utf8_sanitize(tmp);
+	return p->greeting ? PACC_OK : PACC_ENOMEM;
 }
 
 /* Queue a command, or end the probe when that is impossible. */
@@ -398,14 +399,17 @@ on_greeting(void *ud, struct pacc__lp *lp, const struct pacc__resp *r)
 	struct pacc__probe *p = ud;
 	char ex[160];
 	bool have_caps = false;
+	int rc;
 
 	(void)lp;
 	excerpt(ex, sizeof(ex), r);
-	if (r->nlines > 0)
-		keep_greeting(p,
-		    p->proto == PACC_PROTO_MANAGESIEVE
-			? &r->lines[r->nlines - 1]
-			: &r->lines[0]);
+	if (r->nlines > 0 &&
+	    keep_greeting(p,
+		p->proto == PACC_PROTO_MANAGESIEVE ? &r->lines[r->nlines - 1]
+						   : &r->lines[0]) != PACC_OK) {
+		fail_now(p, "internal-error", "out of memory");
+		return;
+	}
 	switch (p->proto) {
 	case PACC_PROTO_IMAP:
 		if (r->status == PACC__ST_BYE ||
@@ -427,9 +431,12 @@ on_greeting(void *ud, struct pacc__lp *lp, const struct pacc__resp *r)
 			return;
 		}
 		/* RFC 9051 §7.1: capabilities may come with the greeting */
-		if (pacc__caps_imap(&p->caps, r->lines[0].p, r->lines[0].len) ==
-			PACC_OK &&
-		    p->caps.nitems > 0)
+		rc = pacc__caps_imap(&p->caps, r->lines[0].p, r->lines[0].len);
+		if (rc == PACC_ENOMEM) {
+			fail_now(p, "internal-error", "out of memory");
+			return;
+		}
+		if (rc == PACC_OK && p->caps.nitems > 0)
 			have_caps = true;
 		break;
 	case PACC_PROTO_POP3:

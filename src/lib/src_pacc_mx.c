@@ -204,10 +204,17 @@ succeed(struct src_mx *s)
 	m->source = pacc__strdup(s->hosts[0].url);
 	m->mx_form = s->hosts[0].form == FORM_HOST ? "mx-host" : "mx-parent";
 	m->mx_hosts = pacc__calloc(s->nhosts, sizeof(char *));
-	if (m->mx_hosts) {
-		for (size_t i = 0; i < s->nhosts; i++)
-			m->mx_hosts[i] = pacc__strdup(s->hosts[i].host);
-		m->nmx_hosts = s->nhosts;
+	for (size_t i = 0; m->mx_hosts && i < s->nhosts; i++) {
+		m->nmx_hosts = i + 1;
+		if ((m->mx_hosts[i] = pacc__strdup(s->hosts[i].host)) == NULL)
+			break;
+	}
+	if (m->source == NULL || m->mx_hosts == NULL ||
+	    m->mx_hosts[s->nhosts - 1] == NULL) {
+		m->decisive = true;
+		pacc__mech_report(m, PACC_ATTEMPT_FAILED, "internal-error",
+		    "out of memory");
+		return;
 	}
 	if (!pacc__mech_take_document(m, s->hosts[0].body, s->hosts[0].len)) {
 		m->decisive = false; /* the domain itself did not opt in */

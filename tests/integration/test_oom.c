@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <pacc/pacc.h>
 
@@ -78,7 +79,7 @@ main(int argc, char **argv)
 	const char *address = argc > 1 ? argv[1] : "alice@secure.example";
 	unsigned mechs = PACC_MECH_BIT(PACC_MECH_PACC) |
 	    PACC_MECH_BIT(PACC_MECH_PACC_MX);
-	long total, n, enomem = 0, results = 0, found = 0;
+	long total, n, enomem = 0, results = 0, found = 0, slow = 0;
 	int outcome, rc;
 
 	if (env == NULL || load_env(env) != 0) {
@@ -97,8 +98,21 @@ main(int argc, char **argv)
 		return 1;
 	}
 	for (n = 1; n <= total + 10; n++) {
+		struct timespec t0, t1;
+		long ms;
+
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		pacc__alloc_inject(n);
 		rc = run(address, mechs, &outcome);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		ms = (t1.tv_sec - t0.tv_sec) * 1000 +
+		    (t1.tv_nsec - t0.tv_nsec) / 1000000;
+		if (ms >= 1000) {
+			slow++;
+			fprintf(stderr,
+			    "allocation %ld: %ld ms (rc %s, outcome %d)\n", n,
+			    ms, pacc_status_name(rc), outcome);
+		}
 		if (rc == PACC_ENOMEM)
 			enomem++;
 		else if (rc == PACC_OK)
@@ -115,7 +129,7 @@ main(int argc, char **argv)
 	}
 	pacc__alloc_inject(-1);
 	printf("%s: %ld allocations per run; failed each in turn: %ld "
-	       "ENOMEM, %ld results (%ld still found)\n",
-	    address, total, enomem, results, found);
+	       "ENOMEM, %ld results (%ld still found), %ld run(s) over 1 s\n",
+	    address, total, enomem, results, found, slow);
 	return 0;
 }

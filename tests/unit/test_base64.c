@@ -12,6 +12,8 @@
 
 #include "fmt.h"
 
+#include "alloc_fail.h"
+
 static int
 dec(const char *in, unsigned char *out, size_t cap, size_t *n)
 {
@@ -168,10 +170,35 @@ test_digest_sized(void **state)
 	assert_string_equal(back, d);
 }
 
+/* base64 works in caller buffers: the sweep proves it never allocates. */
+static int
+base64_once(void *ud)
+{
+	static const char in[] = "AGFsaWNlQGV4YW1wbGUuY29tAHNlY3JldA==";
+	unsigned char bin[64];
+	char txt[128];
+	size_t n = 0;
+	int rc;
+
+	(void)ud;
+	rc = pacc__base64_decode(bin, sizeof(bin), &n, in, strlen(in));
+	if (rc == PACC_OK)
+		rc = pacc__base64_encode(txt, sizeof(txt), bin, n);
+	return rc;
+}
+
+static void
+test_enomem(void **state)
+{
+	(void)state;
+	assert_int_equal(enomem_sweep(base64_once, NULL), 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_enomem),
 		cmocka_unit_test(test_vectors),
 		cmocka_unit_test(test_all_bytes_roundtrip),
 		cmocka_unit_test(test_strictness),

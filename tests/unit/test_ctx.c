@@ -12,6 +12,8 @@
 
 #include "internal.h"
 
+#include "alloc_fail.h"
+
 static void
 test_setters(void **state)
 {
@@ -252,10 +254,90 @@ test_pollfds_timer_alone(void **state)
 	pacc_ctx_free(ctx);
 }
 
+/* A context, its setters, and a synchronous discovery refused early. */
+static int
+sync_once(void *ud)
+{
+	pacc_ctx *ctx = NULL;
+	pacc_result *res = NULL, *copy = NULL;
+	int rc;
+
+	(void)ud;
+	if ((rc = pacc_ctx_new(&ctx)) != PACC_OK)
+		return rc;
+	if ((rc = pacc_ctx_set_resolver(ctx, "127.0.0.1@5353")) == PACC_OK &&
+	    (rc = pacc_ctx_set_timeout_ms(ctx, 2500)) == PACC_OK &&
+	    (rc = pacc_discover_sync(&res, ctx, ud, NULL)) == PACC_OK) {
+		/* an error result says why: PACC_ENOMEM or the address */
+		if (pacc_result_error(res) == PACC_ENOMEM)
+			rc = PACC_ENOMEM;
+		else if (pacc_result_error(res) != PACC_EADDRESS)
+			rc = PACC_EINVAL;
+		else
+			rc = pacc_result_dup(&copy, res);
+	}
+	pacc_result_free(copy);
+	pacc_result_free(res);
+	pacc_ctx_free(ctx);
+	return rc;
+}
+
+static void
+on_result_sweep(pacc_discovery *d, const pacc_result *res, void *ud)
+{
+	struct got *g = ud;
+	char *json = NULL;
+	int rc;
+
+	(void)d;
+	g->calls++;
+	g->outcome = pacc_result_outcome(res);
+	g->error = pacc_result_error(res);
+	rc = pacc_result_to_json(&json, res, 0);
+	if (rc == PACC_OK && g->error == PACC_EADDRESS)
+		assert_non_null(strstr(json, "\"code\":\"bad-address\""));
+	else if (rc != PACC_OK)
+		g->error = rc;
+	free(json);
+}
+
+/* The same through the caller's loop: start, timer, result. */
+static int
+loop_once(void *ud)
+{
+	pacc_ctx *ctx = NULL;
+	struct got g = { 0, 0, 0 };
+	int rc;
+
+	(void)ud;
+	if ((rc = pacc_ctx_new(&ctx)) != PACC_OK)
+		return rc;
+	if ((rc = pacc_ctx_set_timer_cb(ctx, on_timer, NULL)) == PACC_OK &&
+	    (rc = pacc_discover_start(NULL, ctx, "not an address", NULL,
+		 on_result_sweep, &g)) == PACC_OK &&
+	    (rc = pacc_ctx_socket_action(ctx, PACC_SOCKET_TIMEOUT, 0)) ==
+		PACC_OK) {
+		assert_int_equal(g.calls, 1);
+		rc = g.error == PACC_EADDRESS ? PACC_OK : g.error;
+	}
+	pacc_ctx_free(ctx);
+	return rc;
+}
+
+static void
+test_enomem(void **state)
+{
+	(void)state;
+	enomem_sweep(sync_once, "a@[127.0.0.1]");
+	enomem_sweep(sync_once, "not an address");
+	enomem_sweep(loop_once, NULL);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_enomem),
 		cmocka_unit_test(test_setters),
 		cmocka_unit_test(test_mechanisms_parse),
 		cmocka_unit_test(test_names),

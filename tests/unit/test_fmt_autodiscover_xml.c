@@ -675,13 +675,9 @@ parse_fixture(void *ud)
 	const char *name = ud;
 	unsigned char *b;
 	size_t n;
-	long saved = fail_at;
 	int rc;
 
-	fail_at = -1;
 	b = load(name, &n);
-	fail_at = saved;
-	alloc_count = 0;
 	rc = pacc__autodiscover_parse(&a, b, n, ADDR, NULL, 0);
 	if (rc != PACC_OK && rc != PACC_ENOTFOUND)
 		assert_cleared(&a);

@@ -12,6 +12,8 @@
 
 #include "net.h"
 
+#include "alloc_fail.h"
+
 #define L(s) (s), strlen(s)
 
 /* Feed one NUL-terminated line. */
@@ -592,10 +594,56 @@ test_random_lines(void **state)
 	pacc__caps_clear(&c);
 }
 
+/* Each capability parser, on a full list, under an allocation sweep. */
+static int
+caps_once(void *ud)
+{
+	static const char *const ehlo[] = { "250-mx.example", "250-STARTTLS",
+		"250-AUTH PLAIN LOGIN SCRAM-SHA-256", "250 SIZE 1000" };
+	static const char *const capa[] = { "+OK", "TOP", "SASL PLAIN", "STLS",
+		"." };
+	static const char *const sieve[] = { "\"IMPLEMENTATION\" \"x\"",
+		"\"SASL\" \"PLAIN LOGIN\"", "\"STARTTLS\"", "OK" };
+	const char *which = ud;
+	struct pacc__caps c;
+	struct pacc__line *l = NULL;
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	if (strcmp(which, "imap") == 0) {
+		rc = pacc__caps_imap(&c,
+		    L("* CAPABILITY IMAP4rev1 STARTTLS AUTH=PLAIN "
+		      "AUTH=SCRAM-SHA-256 ID"));
+	} else if (strcmp(which, "smtp") == 0) {
+		l = mklines(ehlo, 4);
+		rc = pacc__caps_smtp(&c, l, 4);
+	} else if (strcmp(which, "pop3") == 0) {
+		l = mklines(capa, 5);
+		rc = pacc__caps_pop3(&c, l, 5);
+	} else {
+		l = mklines(sieve, 4);
+		rc = pacc__caps_sieve(&c, l, 4);
+	}
+	free(l);
+	pacc__caps_clear(&c);
+	return rc;
+}
+
+static void
+test_enomem(void **state)
+{
+	(void)state;
+	enomem_sweep(caps_once, "imap");
+	enomem_sweep(caps_once, "smtp");
+	enomem_sweep(caps_once, "pop3");
+	enomem_sweep(caps_once, "sieve");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_enomem),
 		cmocka_unit_test(test_frame_init),
 		cmocka_unit_test(test_frame_smtp),
 		cmocka_unit_test(test_frame_pop3),

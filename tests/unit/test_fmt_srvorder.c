@@ -15,6 +15,8 @@
 #include "alloc.h"
 #include "fmt.h"
 
+#include "alloc_fail.h"
+
 /* A scripted rnd(): returns vals[] in turn and records every max. */
 struct seq {
 	const unsigned *vals;
@@ -402,10 +404,38 @@ test_clear(void **state)
 	pacc__srv_rr_clear(NULL);
 }
 
+/* SRV RDATA to a record, ordered, cleared: only the target allocates. */
+static int
+srv_once(void *ud)
+{
+	static const unsigned char rdata[] = { 0, 10, 0, 5, 0x03, 0xe1, 4, 'i',
+		'm', 'a', 'p', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 0 };
+	struct pacc__srv_rr rrs[2];
+	uint64_t x = 1;
+	int rc;
+
+	(void)ud;
+	memset(rrs, 0, sizeof(rrs));
+	if ((rc = pacc__rr_srv(&rrs[0], rdata, sizeof(rdata))) == PACC_OK &&
+	    (rc = pacc__rr_srv(&rrs[1], rdata, sizeof(rdata))) == PACC_OK)
+		pacc__srv_order(rrs, 2, lcg_rnd, &x);
+	pacc__srv_rr_clear(&rrs[0]);
+	pacc__srv_rr_clear(&rrs[1]);
+	return rc;
+}
+
+static void
+test_enomem(void **state)
+{
+	(void)state;
+	enomem_sweep(srv_once, NULL);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_enomem),
 		cmocka_unit_test(test_trivial),
 		cmocka_unit_test(test_priority_stable),
 		cmocka_unit_test(test_weighted_draws),

@@ -13,6 +13,8 @@
 
 #include "fmt.h"
 
+#include "alloc_fail.h"
+
 /* SHA-256 of the empty string, and a 64-byte pattern for sha512 sizes. */
 #define D32 "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
 #define D64                                                                    \
@@ -233,10 +235,28 @@ test_args(void **state)
 	assert_int_equal(strlen(why), 3);
 }
 
+/* The tag list is parsed in place: the sweep proves it never allocates. */
+static int
+uaac_once(void *ud)
+{
+	struct pacc__uaac u;
+
+	return parse(&u, ud);
+}
+
+static void
+test_enomem(void **state)
+{
+	(void)state;
+	assert_int_equal(enomem_sweep(uaac_once, "v=UAAC1; a=sha256; d=" D32),
+	    0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_enomem),
 		cmocka_unit_test(test_good),
 		cmocka_unit_test(test_algorithms),
 		cmocka_unit_test(test_not_ours),

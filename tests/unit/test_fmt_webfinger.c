@@ -638,13 +638,9 @@ parse_jrd_fixture(void *ud)
 	struct pacc__wf_link *l = NULL;
 	unsigned char *b;
 	size_t len, n = 0;
-	long saved = fail_at;
 	int rc;
 
-	fail_at = -1;
 	b = load(ud, &len);
-	fail_at = saved;
-	alloc_count = 0;
 	rc = pacc__webfinger_parse(&l, &n, b, len, ADDR, NULL, 0);
 	if (rc != PACC_OK)
 		assert_null(l);
@@ -659,13 +655,9 @@ parse_cfg_fixture(void *ud)
 	struct pacc__config *c = NULL;
 	unsigned char *b;
 	size_t len;
-	long saved = fail_at;
 	int rc;
 
-	fail_at = -1;
 	b = load(ud, &len);
-	fail_at = saved;
-	alloc_count = 0;
 	rc = pacc__webfinger_config_parse(&c, b, len, "alice@mail.example",
 	    NULL, 0);
 	if (rc != PACC_OK)

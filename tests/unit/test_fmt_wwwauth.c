@@ -13,6 +13,8 @@
 
 #include "internal.h"
 
+#include "alloc_fail.h"
+
 static char why[256];
 
 static int
@@ -406,10 +408,43 @@ test_prefixes(void **state)
 	pacc__challenges_clear(&c);
 }
 
+/* Two header lines parsed into one list, then copied. */
+static int
+wwwauth_once(void *ud)
+{
+	static const char l1[] = "Basic realm=\"a, b\", Bearer realm=\"x\", "
+				 "error=\"invalid_token\", Negotiate abc==";
+	static const char l2[] = "Newauth realm=\"apps\", type=1, "
+				 "title=\"Login to \\\"apps\\\"\"";
+	struct pacc__challenges c, d;
+	int rc;
+
+	(void)ud;
+	memset(&c, 0, sizeof(c));
+	memset(&d, 0, sizeof(d));
+	if ((rc = pacc__wwwauth_parse(&c, l1, strlen(l1), NULL, 0)) ==
+		PACC_OK &&
+	    (rc = pacc__wwwauth_parse(&c, l2, strlen(l2), NULL, 0)) == PACC_OK)
+		rc = pacc__challenges_copy(&d, &c);
+	if (rc != PACC_OK)
+		assert_int_equal(d.n, 0);
+	pacc__challenges_clear(&d);
+	pacc__challenges_clear(&c);
+	return rc;
+}
+
+static void
+test_enomem(void **state)
+{
+	(void)state;
+	enomem_sweep(wwwauth_once, NULL);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_enomem),
 		cmocka_unit_test(test_basic_and_bearer_one_header),
 		cmocka_unit_test(test_rfc9110_example),
 		cmocka_unit_test(test_several_headers_append),

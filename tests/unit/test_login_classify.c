@@ -16,6 +16,8 @@
 
 #include "sasl.h"
 
+#include "alloc_fail.h"
+
 struct row {
 	pacc_protocol proto;
 	int status;
@@ -573,10 +575,63 @@ test_login_nothing_sent(void **state)
 	pacc_ctx_free(ctx);
 }
 
+/* A plan from URLs, its declined result, a copy and its JSON. */
+static int
+plan_once(void *ud)
+{
+	const char *urls[] = { "imaps://imap.mail.example.co.uk",
+		"submissions://smtp.other.example.org:2465",
+		"jmap+https://jmap.mail.example.co.uk/session" };
+	pacc_login_plan *plan = NULL;
+	pacc_login_result *r = NULL, *d = NULL;
+	char why[200], *json = NULL;
+	int rc;
+
+	(void)ud;
+	if ((rc = pacc_login_plan_from_urls(&plan, "alice@example.com", urls, 3,
+		 why, sizeof(why))) == PACC_OK &&
+	    (rc = pacc_login_result_declined(&r, plan)) == PACC_OK &&
+	    (rc = pacc_login_result_dup(&d, r)) == PACC_OK)
+		rc = pacc_login_result_to_json(&json, d, 0);
+	free(json);
+	pacc_login_result_free(d);
+	pacc_login_result_free(r);
+	pacc_login_plan_free(plan);
+	return rc;
+}
+
+/* A PLAIN exchange: the password goes to secret memory. */
+static int
+sasl_once(void *ud)
+{
+	struct pacc__sasl *s = NULL;
+	const char *out, *code, *why;
+	size_t n;
+	int rc;
+
+	(void)ud;
+	rc = pacc__sasl_new(&s, "PLAIN", "alice@example.com", "secret", NULL);
+	if (rc == PACC_OK &&
+	    pacc__sasl_step(s, NULL, 0, &out, &n, &code, &why) !=
+		PACC__SASL_DONE)
+		rc = PACC_ENOMEM;
+	pacc__sasl_free(s);
+	return rc;
+}
+
+static void
+test_enomem(void **state)
+{
+	(void)state;
+	enomem_sweep(plan_once, NULL);
+	enomem_sweep(sasl_once, NULL);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_enomem),
 		cmocka_unit_test(test_classify_rows),
 		cmocka_unit_test(test_classify_hostile),
 		cmocka_unit_test(test_classify_http),

@@ -28,6 +28,8 @@
 
 #include "net.h"
 
+#include "alloc_fail.h"
+
 #define PYTHON "/usr/bin/python3"
 #define NAME "mail.fake.example"
 #define MAX_SCEN 32
@@ -1021,10 +1023,63 @@ test_invalid_opts(void **state)
 	pacc_ctx_free(ctx);
 }
 
+/*
+ * A whole probe (IMAPS, STARTTLS) against the fake server with the nth
+ * allocation failing: pacc__probe_start says PACC_ENOMEM, or the result
+ * arrives once, not ok, with the documented code internal-error.
+ */
+static int
+probe_once(void *ud)
+{
+	struct pacc__probe_opts po;
+	struct pacc__probe *p = NULL;
+	struct outcome o;
+	pacc_ctx *ctx = NULL;
+	char ca[128];
+	int rc;
+
+	memset(&po, 0, sizeof(po));
+	memset(&o, 0, sizeof(o));
+	snprintf(ca, sizeof(ca), "%s/ca.pem", fx.dir);
+	if ((rc = pacc_ctx_new(&ctx)) != PACC_OK)
+		return rc;
+	if ((rc = pacc_ctx_set_ca_file(ctx, ca)) != PACC_OK) {
+		pacc_ctx_free(ctx);
+		return rc;
+	}
+	po.host = "127.0.0.1";
+	po.verify_name = NAME;
+	po.port = port_of(ud);
+	po.proto = PACC_PROTO_IMAP;
+	po.tls = strcmp(ud, "imaps_ok") == 0 ? PACC_TLS_IMPLICIT
+					     : PACC_TLS_STARTTLS;
+	po.timeout_ms = 5000;
+	rc = pacc__probe_start(&p, ctx, &po, on_result, &o);
+	if (rc == PACC_OK) {
+		run(ctx, &o, po.timeout_ms + 3000);
+		if (!o.ok && strcmp(o.code, "internal-error") == 0)
+			rc = PACC_ENOMEM;
+		else if (!o.ok)
+			fail_msg("probe failed with %s: %s", o.code, o.detail);
+	}
+	pacc_ctx_free(ctx);
+	return rc;
+}
+
+static void
+test_enomem(void **state)
+{
+	(void)state;
+	need_fakes();
+	enomem_sweep(probe_once, "imaps_ok");
+	enomem_sweep(probe_once, "imap_starttls");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_enomem),
 		cmocka_unit_test(test_invalid_opts),
 		cmocka_unit_test(test_connect_refused),
 		cmocka_unit_test(test_dns_name),
