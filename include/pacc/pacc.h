@@ -156,7 +156,9 @@ typedef void (
 int pacc_discover_start(pacc_discovery **out, pacc_ctx *ctx,
     const char *address, const pacc_discover_opts *opts, pacc_discover_cb cb,
     void *ud);
-/* Stop a discovery before its callback; the callback is not called. */
+/* Stop a discovery before its callback; the callback is not called.
+ * From inside its own callback it does nothing (the discovery is freed
+ * when the callback returns). */
 void pacc_discover_cancel(pacc_discovery *d);
 
 /*

@@ -398,6 +398,7 @@ deliver(void *ud)
 	struct pacc_discovery *d = ud;
 
 	unlink_disc(d);
+	d->delivering = true;
 	if (d->cb)
 		d->cb(d, d->result, d->ud);
 	disc_free(d);
@@ -778,7 +779,8 @@ pacc_discover_start(pacc_discovery **out, pacc_ctx *ctx, const char *address,
 PACC__API void
 pacc_discover_cancel(pacc_discovery *d)
 {
-	if (d == NULL)
+	/* from its own callback: freed when the callback returns */
+	if (d == NULL || d->delivering)
 		return;
 	unlink_disc(d);
 	disc_free(d);

@@ -241,6 +241,7 @@ struct pacc_discovery {
 	char *ispdb_dir;
 	char *ispdb_url; /* NULL: none */
 	char *doh_url;	 /* DNS cross-check over DoH, or NULL */
+	bool delivering; /* inside its callback: cancel is a no-op */
 	long long t0;
 	struct pacc__timer deadline;
 	struct pacc__timer deliver;
