@@ -333,6 +333,36 @@ test_enomem(void **state)
 	enomem_sweep(loop_once, NULL);
 }
 
+static void
+on_result_cancel(pacc_discovery *d, const pacc_result *res, void *ud)
+{
+	int *calls = ud;
+
+	(void)res;
+	(*calls)++;
+	pacc_discover_cancel(d); /* a no-op here, not a double free */
+}
+
+/* pacc_discover_cancel() from the discovery's own callback. */
+static void
+test_cancel_in_callback(void **state)
+{
+	pacc_ctx *ctx = NULL;
+	int calls = 0;
+
+	(void)state;
+	assert_int_equal(pacc_ctx_new(&ctx), PACC_OK);
+	assert_int_equal(pacc_ctx_set_timer_cb(ctx, on_timer, NULL), PACC_OK);
+	assert_int_equal(pacc_discover_start(NULL, ctx, "not an address", NULL,
+			     on_result_cancel, &calls),
+	    PACC_OK);
+	assert_int_equal(pacc_ctx_socket_action(ctx, PACC_SOCKET_TIMEOUT, 0),
+	    PACC_OK);
+	assert_int_equal(calls, 1);
+	assert_int_equal(pacc_ctx_pending(ctx), 0);
+	pacc_ctx_free(ctx);
+}
+
 int
 main(void)
 {
@@ -345,6 +375,7 @@ main(void)
 		cmocka_unit_test(test_sync_bad_address),
 		cmocka_unit_test(test_cancel),
 		cmocka_unit_test(test_pollfds_timer_alone),
+		cmocka_unit_test(test_cancel_in_callback),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
