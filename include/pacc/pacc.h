@@ -17,6 +17,7 @@
 
 #include "pacc/error.h"
 #include "pacc/login.h"
+#include "pacc/oauth.h"
 #include "pacc/probe.h"
 #include "pacc/result.h"
 #include "pacc/version.h"

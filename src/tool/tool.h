@@ -35,6 +35,14 @@ struct tool_opts {
 	bool yes;
 	int password_fd; /* -1: none */
 	const char *password_env;
+	/* login --oauth */
+	bool oauth;
+	bool no_browser;
+	bool print_token;
+	long oauth_timeout_ms;
+	const char *oauth_client_id;
+	const char *oauth_issuer;
+	const char *token_file;
 	const char *args[8];
 	int nargs;
 };
