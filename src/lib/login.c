@@ -2230,6 +2230,10 @@ next_attempt_oauth(struct target *t)
 	    where(t, w, sizeof(w)), mech, t->user);
 	t->aborting = false;
 	ir = t->srv.proto != PACC_PROTO_IMAP || t->sasl_ir;
+	/* RFC 5321 §4.5.3.1.4: 512-octet command lines (Dovecot holds to
+	 * it; RFC 4954 §4 would allow more): a long token goes after 334 */
+	if (t->srv.proto == PACC_PROTO_SMTP && strlen(t->oauth_ir) > 480)
+		ir = false;
 	t->ir_pending = !ir;
 	auth_command(t, mech, ir, t->oauth_ir);
 }

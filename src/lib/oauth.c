@@ -219,6 +219,30 @@ word_in(const char *list, const char *w)
 	return false;
 }
 
+/* A stored token was granted every scope we want now (a grant without a
+ * scope list is taken as it is: RFC 6749 §5.1 omits an unchanged one). */
+static bool
+scopes_cover(const char *have, const char *want)
+{
+	if (have == NULL)
+		return true;
+	for (const char *p = want; p && *p;) {
+		const char *e = strchr(p, ' ');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		char w[256];
+
+		if (n > 0 && n < sizeof(w)) {
+			memcpy(w, p, n);
+			w[n] = '\0';
+			if (strcmp(w, "offline_access") != 0 &&
+			    !word_in(have, w))
+				return false;
+		}
+		p = e ? e + 1 : NULL;
+	}
+	return true;
+}
+
 static bool
 meta_lists_scope(const struct pacc__oauth_meta *m, const char *s)
 {
@@ -1145,7 +1169,8 @@ after_metadata(struct pacc_oauth *o)
 	}
 	if (o->token_file &&
 	    pacc__oauth_token_load(s, o->token_file) == PACC_OK &&
-	    strcmp(s->issuer, o->issuer) == 0) {
+	    strcmp(s->issuer, o->issuer) == 0 &&
+	    scopes_cover(s->scope, o->scope)) {
 		o->res->client_id = pacc__strdup(s->client_id);
 		o->res->client_source = "cached";
 		if (o->res->client_id == NULL) {
