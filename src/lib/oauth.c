@@ -930,11 +930,15 @@ listen_on(struct pacc_oauth *o, unsigned port)
 {
 	struct sockaddr_in sa;
 	socklen_t sl = sizeof(sa);
-	int fd;
+	int fd, one = 1;
 
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return PACC_EIO;
+	/* the port of a cached client again, while the last run's
+	 * connection sits in TIME_WAIT (Linux still refuses a port that
+	 * another socket listens on) */
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
