@@ -301,7 +301,7 @@ int pacc__oauth_token_parse(struct pacc__oauth_tok *out,
 void pacc__oauth_tok_clear(struct pacc__oauth_tok *t);
 
 struct pacc__oauth_redirect {
-	char *code; /* secret memory */
+	char *code; /* wiped by pacc__oauth_redirect_clear() */
 	char *state;
 	char *iss;
 	char *error;

@@ -27,10 +27,29 @@
 
 #include <jansson.h>
 
+#include <openssl/crypto.h>
+
 #include "internal.h"
-#include "sasl.h"
 
 #define JFLAGS (JSON_REJECT_DUPLICATES | JSON_DECODE_ANY)
+
+/* Secrets (tokens, codes) are plain heap strings here, wiped before they
+ * are released; oauth.c keeps what it keeps in secret memory.  (This file
+ * stays free of sasl.c, for the fuzzers.) */
+static char *
+secret_dup(const char *s) /* a name that says what the copy holds */
+{
+	return pacc__strdup(s);
+}
+
+static void
+secret_free(char *s)
+{
+	if (s != NULL) {
+		OPENSSL_cleanse(s, strlen(s));
+		pacc__free(s);
+	}
+}
 
 static void
 say(char *why, size_t whylen, const char *fmt, const char *arg)
@@ -350,8 +369,8 @@ opaque_ok(const char *s)
 void
 pacc__oauth_tok_clear(struct pacc__oauth_tok *t)
 {
-	pacc__secret_free(t->access_token);
-	pacc__secret_free(t->refresh_token);
+	secret_free(t->access_token);
+	secret_free(t->refresh_token);
 	pacc__free(t->scope);
 	memset(t, 0, sizeof(*t));
 }
@@ -419,9 +438,9 @@ pacc__oauth_token_parse(struct pacc__oauth_tok *out, const unsigned char *body,
 		out->expires_in = -1; /* unknown */
 	}
 	rc = PACC_ENOMEM;
-	if ((out->access_token = pacc__secret_strdup(at)) == NULL)
+	if ((out->access_token = secret_dup(at)) == NULL)
 		goto fail;
-	if (rt && (out->refresh_token = pacc__secret_strdup(rt)) == NULL)
+	if (rt && (out->refresh_token = secret_dup(rt)) == NULL)
 		goto fail;
 	if (scope && strlen(scope) <= 2048 &&
 	    (out->scope = pacc__utf8_sanitize(scope)) == NULL)
@@ -486,7 +505,7 @@ bad:
 void
 pacc__oauth_redirect_clear(struct pacc__oauth_redirect *r)
 {
-	pacc__secret_free(r->code);
+	secret_free(r->code);
 	pacc__free(r->state);
 	pacc__free(r->iss);
 	pacc__free(r->error);
@@ -564,14 +583,7 @@ pacc__oauth_redirect_parse(struct pacc__oauth_redirect *out, const char *req,
 				say(why, whylen, "a malformed parameter", NULL);
 				goto bad;
 			}
-			if (slot == &out->code) {
-				*slot = pacc__secret_strdup(v);
-				pacc__free(v);
-				if (*slot == NULL)
-					goto bad;
-			} else {
-				*slot = v;
-			}
+			*slot = v; /* the code is wiped on clear */
 		}
 		p = amp ? amp + 1 : sp;
 	}

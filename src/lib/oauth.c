@@ -871,9 +871,12 @@ handle_request(struct pacc_oauth *o)
 	}
 	answer_browser(o->cfd, 200, "Authorized",
 	    "pacc got the authorization and is finishing the login.");
-	o->code = rd.code;
-	rd.code = NULL;
+	o->code = pacc__secret_strdup(rd.code);
 	pacc__oauth_redirect_clear(&rd);
+	if (o->code == NULL) {
+		finish(o, PACC_ENOMEM, "out of memory");
+		return;
+	}
 	pacc__timer_disarm(o->ctx, &o->deadline);
 	close_listener(o);
 	redeem(o);
