@@ -234,6 +234,7 @@ class B_Liars(unittest.TestCase):
         self.assertEqual(r.obj["oauth"]["status"], code)
         for s in r.obj["servers"]:
             self.assertEqual(s["class"], "not-attempted")
+            self.assertEqual(s["code"], "oauth-failed")
             self.assertEqual(s["attempts"], [])
         return r
 
