@@ -14,9 +14,8 @@ Capture: when run as root with tcpdump installed, every packet on the
 loopback interface to or from the world's addresses and 127.0.0.1 is
 captured for the whole run (except two server-internal hops that carry
 credentials in plaintext by design and that pacc never talks to: Postfix
-asking Dovecot's auth service on port 12345, nginx passing Basic
-credentials to Radicale on port 5232, and nginx passing the OAuth test
-browser's login to Glewlwyd on port 4593).  The last test (ZZCapture) stops the
+asking Dovecot's auth service on port 12345, and nginx passing Basic
+credentials to Radicale on port 5232).  The last test (ZZCapture) stops the
 capture and asserts that no test password -- plain, or base64 as inside
 SASL PLAIN "\\0user\\0pass" -- appears in any TCP or UDP payload, and that
 the capture did see the plaintext parts of the run (so it was working).
@@ -936,10 +935,8 @@ def start_capture():
     prefix = WORLD["PACC_WORLD_PREFIX"]
     pcap = os.path.join(TMP, "login.pcap")
     errf = os.path.join(TMP, "tcpdump.err")
-    # port 4593: nginx passing the OAuth test browser's login to Glewlwyd
-    # (tests/world/parts/oauth.sh), a server-internal hop pacc never uses
     filt = ("(net %s.0.0/16 or host 127.0.0.1) and not port 12345 and "
-            "not port 5232 and not port 4593" % prefix)
+            "not port 5232" % prefix)
     err = open(errf, "w")
     proc = subprocess.Popen([tcpdump, "-i", "lo", "-n", "-U", "-s", "0",
                              "-Z", "root", "-w", pcap, filt],

@@ -181,14 +181,14 @@ def run(args):
         if is_loopback_redirect(url):
             q = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)
             print(f"redirect: {url}")
-            if args.no_deliver:
-                return 4 if "error" in q else 0
-            st, _, body = b.request("GET", url)
-            print(f"final: HTTP {st} {excerpt(body)}")
+            st = None
+            if not args.no_deliver:
+                st, _, body = b.request("GET", url)
+                print(f"final: HTTP {st} {excerpt(body)}")
             if "error" in q:
                 raise Fail(4, f"the authorization server redirected with error={q['error'][0]}"
                               f" {q.get('error_description', [''])[0]}")
-            if st >= 400:
+            if st is not None and st >= 400:
                 raise Fail(5, f"the client's listener answered HTTP {st}")
             return 0
         path = urllib.parse.urlsplit(url).path

@@ -1,9 +1,9 @@
 #!/usr/bin/python3
 """Loopback-only token introspection door of the test world's OAuth part.
 
-usage: /usr/bin/python3 oauth_door.py ADDR PORT --glewlwyd http://IP:PORT
-           --client-id ID --client-secret S [--scope introspect]
-           [--liar https://as.liar.example --liar-ip IP --ca FILE]
+usage: /usr/bin/python3 oauth_door.py ADDR PORT --glewlwyd https://IP:PORT
+           [--glewlwyd-name NAME] --client-id ID --client-secret S [--scope introspect]
+           [--cert FILE --key FILE] [--ca FILE] [--liar https://as.liar.example --liar-ip IP]
            [--basic-password PW] [--log FILE] [--pidfile FILE]
 
 Dovecot 2.3's oauth2 passdb (introspection_mode = post) cannot authenticate itself to
@@ -25,6 +25,9 @@ token with the "introspect" scope.  This door does it for Dovecot:
                      a WWW-Authenticate Bearer challenge (RFC 6750 error when a token was
                      sent), or 403 insufficient_scope.
 
+With --cert/--key the door speaks HTTPS (the world's way: no plaintext hop may carry a test
+secret, and Dovecot's introspection body contains "client_secret=").  https upstreams are
+verified against --ca (Glewlwyd's certificate name: --glewlwyd-name).
 Only peers in 127.0.0.0/8 are served.  One log line per request.  Exits on SIGTERM/SIGINT
 (removes its pid file).  Standard library only.
 """
@@ -49,18 +52,22 @@ class Upstreams:
     def __init__(self, args):
         self.args = args
         u = urllib.parse.urlsplit(args.glewlwyd)
-        self.glw_host, self.glw_port = u.hostname, u.port or 80
+        self.glw_tls = u.scheme == "https"
+        self.glw_host, self.glw_port = u.hostname, u.port or (443 if self.glw_tls else 80)
+        self.glw_name = args.glewlwyd_name or u.hostname
         self.lock = threading.Lock()
         self.svc_token = None
         self.svc_expiry = 0.0
-        self.ctx = None
+        self.ctx = ssl.create_default_context(cafile=args.ca)
         if args.liar:
-            self.ctx = ssl.create_default_context(cafile=args.ca)
             lu = urllib.parse.urlsplit(args.liar)
             self.liar_host = lu.hostname
 
     def _glw(self, method, path, body, headers):
-        c = http.client.HTTPConnection(self.glw_host, self.glw_port, timeout=10)
+        c = http.client.HTTPConnection(self.glw_name, self.glw_port, timeout=10)
+        raw = socket.create_connection((self.glw_host, self.glw_port), timeout=10)
+        c.sock = (self.ctx.wrap_socket(raw, server_hostname=self.glw_name)
+                  if self.glw_tls else raw)
         try:
             c.request(method, path, body=body, headers=headers)
             r = c.getresponse()
@@ -117,6 +124,19 @@ class Upstreams:
 class Handler(http.server.BaseHTTPRequestHandler):
     server_version = "pacc-oauth-door"
     protocol_version = "HTTP/1.1"
+    timeout = 10
+
+    def setup(self):
+        self.request.settimeout(10)
+        if isinstance(self.request, ssl.SSLSocket):
+            self.request.do_handshake()  # in the connection's thread, not in accept
+        super().setup()
+
+    def handle(self):
+        try:
+            super().handle()
+        except (OSError, ssl.SSLError):
+            pass
 
     def log_message(self, fmt, *a):
         self.server.log(f"{self.client_address[0]} {fmt % a}")
@@ -196,6 +216,10 @@ class Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
+    def handle_error(self, request, client_address):
+        e = sys.exc_info()[1]
+        self.log(f"{client_address[0]} connection error: {e.__class__.__name__}: {e}")
+
     def log(self, msg):
         line = time.strftime("%Y-%m-%dT%H:%M:%S ") + msg + "\n"
         with self.log_lock:
@@ -208,6 +232,9 @@ def main():
     ap.add_argument("addr")
     ap.add_argument("port", type=int)
     ap.add_argument("--glewlwyd", required=True)
+    ap.add_argument("--glewlwyd-name")
+    ap.add_argument("--cert")
+    ap.add_argument("--key")
     ap.add_argument("--client-id", required=True)
     ap.add_argument("--client-secret", required=True)
     ap.add_argument("--scope", default="introspect")
@@ -218,10 +245,17 @@ def main():
     ap.add_argument("--log")
     ap.add_argument("--pidfile")
     args = ap.parse_args()
-    if args.liar and not (args.liar_ip and args.ca):
-        ap.error("--liar needs --liar-ip and --ca")
+    if args.liar and not args.liar_ip:
+        ap.error("--liar needs --liar-ip")
+    if bool(args.cert) != bool(args.key):
+        ap.error("--cert and --key go together")
 
     srv = Server((args.addr, args.port), Handler)
+    if args.cert:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+        ctx.load_cert_chain(args.cert, args.key)
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True, do_handshake_on_connect=False)
     srv.args = args
     srv.up = Upstreams(args)
     srv.log_lock = threading.Lock()

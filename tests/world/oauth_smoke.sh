@@ -84,6 +84,15 @@ register() { # issuer redirect_uri scope -> registration JSON in $T/reg.json, HT
         "$1"
 }
 
+# ------------------------------------------------------------------ the PACC documents
+for h in ua-auto-config.oauth.example ua-auto-config.good.liar.example; do
+    DOC=$(curl -sS --max-time 20 --cacert "$PACC_CA_FILE" --resolve "$h:443:$PACC_WEB_IP" \
+          "https://$h/.well-known/user-agent-configuration.json")
+    check "PACC document of ${h#ua-auto-config.}: JSON, OAuth issuer, imap.oauth.example" \
+        test "$(jget authentication.oauth-public.issuer <<< "$DOC" 2>&1) $(jget protocols.imap.host <<< "$DOC" 2>&1)" \
+        = "$([[ $h == *liar* ]] && echo https://as.liar.example/good || echo "$PACC_OAUTH_ISSUER") imap.oauth.example"
+done
+
 # ------------------------------------------------------------------ Glewlwyd
 MD_URL=https://$AS/.well-known/oauth-authorization-server/api/oidc
 MD=$("${CURL[@]}" "$MD_URL")
@@ -121,7 +130,7 @@ check "token: wrong verifier refused" test "$("${CURL[@]}" -o /dev/null -w '%{ht
 TOK2=$("${CURL[@]}" -d grant_type=refresh_token -d client_id="$CID" --data-urlencode refresh_token="$RT" "$TOKEN_EP")
 AT2=$(jget access_token <<< "$TOK2" 2>/dev/null)
 check "refresh grant -> new access token" test -n "$AT2" -a "$AT2" != "$AT"
-INTRO=$(curl -sS --max-time 10 --data-urlencode token="$AT2" "$PACC_OAUTH_INTROSPECT_URL")
+INTRO=$(curl -sS --max-time 10 --cacert "$PACC_CA_FILE" --data-urlencode token="$AT2" "$PACC_OAUTH_INTROSPECT_URL")
 check "introspection door: active, username $USER_" test "$(jget active <<< "$INTRO")-$(jget username <<< "$INTRO")" = "True-$USER_"
 
 MAILC=(--login-options AUTH=OAUTHBEARER -u "$USER_:")

@@ -1,11 +1,15 @@
 # tests/world/parts/oauth.sh — the world's OAuth part (issue 5), sourced by tests/world/world.
 #
-#   P.9.10:4593  Glewlwyd 2.7 (Debian), plain HTTP, SQLite DB in DIR/oauth/glw; only nginx and
-#                the door talk to it.  Issuer https://auth.oauth.example/api/oidc
+#   P.9.10:4593  Glewlwyd 2.7 (Debian), HTTPS (certificate glewlwyd.oauth.internal), SQLite DB in
+#                DIR/oauth/glw; only nginx and the door talk to it.  Issuer
+#                https://auth.oauth.example/api/oidc
+# Every hop is TLS except nginx -> Radicale (as in the core world): tests/integration/test_login.py
+# captures loopback traffic and fails on "secret" in any plaintext payload (Glewlwyd's metadata
+# says client_secret_basic, Dovecot's introspection body has client_secret=).
 #   P.9.10:443   nginx (the world's own, DIR/web/parts/oauth.conf): auth.oauth.example (TLS front
 #                of Glewlwyd + RFC 8414 path-inserted metadata), jmap.oauth.example (JMAP session,
 #                Bearer) and dav.oauth.example (Radicale, Bearer)
-#   P.9.10:8080  tests/world/oauth_door.py: loopback-only introspection door (Dovecot, nginx)
+#   P.9.10:8080  tests/world/oauth_door.py: loopback-only introspection door (Dovecot, nginx), HTTPS
 #   P.9.20:443   tests/hostile/fake_as.py: the lying authorization server as.liar.example
 #   P.9.25       a second Dovecot: IMAP 143 (STARTTLS) + 993, submission 587 (STARTTLS) + 465,
 #                SASL OAUTHBEARER + XOAUTH2 only, tokens checked by introspection via the door
@@ -35,8 +39,8 @@ DELAYED+=("$OAUTH_AS_IP:443" "$OAUTH_LIAR_IP:443" "$OAUTH_MAIL_IP:143 993 587 46
 
 oauth_doc() { # "Provider" short issuer [jmap-url] [dav-host]: current-format PACC document, OAuth only
     local extra=""
-    [[ -n ${4:-} ]] && extra+=$',\n    "jmap": { "url": "'"$4"'" }'
-    [[ -n ${5:-} ]] && extra+=$',\n    "caldav": { "url": "https://'"$5"'/calendar/" },\n    "carddav": { "url": "https://'"$5"'/contacts/" }'
+    [[ -z ${4:-} ]] || extra+=$(printf ',\n    "jmap": { "url": "%s" }' "$4")
+    [[ -z ${5:-} ]] || extra+=$(printf ',\n    "caldav": { "url": "https://%s/calendar/" },\n    "carddav": { "url": "https://%s/contacts/" }' "$5" "$5")
     cat <<EOF
 {
   "protocols": {
@@ -53,8 +57,11 @@ oauth_doc() { # "Provider" short issuer [jmap-url] [dav-host]: current-format PA
 EOF
 }
 
-part_oauth_www() {
+part_oauth_www() { # (the first hook: check the packages before anything is generated)
     local m
+    command -v glewlwyd >/dev/null && [[ -f /usr/share/doc/glewlwyd/database/init.sqlite3.sql.gz ]] ||
+        die "missing glewlwyd (the OAuth part's authorization server): run scripts/install-deps, or: echo 'glewlwyd glewlwyd/config_type select No configuration' | debconf-set-selections; apt-get install glewlwyd dbconfig-no-thanks sqlite3"
+    command -v sqlite3 >/dev/null || die "missing sqlite3 (Debian package sqlite3), needed by the OAuth part"
     oauth_doc "OAuth Example" OAuth "$OAUTH_ISSUER" https://jmap.oauth.example/session dav.oauth.example |
         write_doc ua-auto-config.oauth.example
     for m in "${OAUTH_LIAR_MODES[@]}"; do
@@ -64,6 +71,10 @@ part_oauth_www() {
             oauth_doc "Liar ($m)" "Liar-$m" "https://as.liar.example/$m"
         fi | write_doc "ua-auto-config.$m.liar.example"
     done
+    "$PY" -c 'import json, sys
+for f in sys.argv[1:]:
+    json.load(open(f))' "$(docpath ua-auto-config.oauth.example)" "$WWW"/ua-auto-config.*.liar.example/.well-known/user-agent-configuration.json ||
+        die "the OAuth part wrote a PACC document that is not valid JSON"
 }
 
 part_oauth_zones() {
@@ -84,13 +95,13 @@ part_oauth_zones() {
 
 part_oauth_conf() {
     local O=$D/oauth G=$D/oauth/glw M=$D/oauth/mail
-    command -v glewlwyd >/dev/null && [[ -f /usr/share/doc/glewlwyd/database/init.sqlite3.sql.gz ]] ||
-        die "missing glewlwyd (the OAuth part's authorization server): run scripts/install-deps, or: echo 'glewlwyd glewlwyd/config_type select No configuration' | debconf-set-selections; apt-get install glewlwyd dbconfig-no-thanks sqlite3"
-    command -v sqlite3 >/dev/null || die "missing sqlite3 (Debian package sqlite3), needed by the OAuth part"
     mkdir -p "$G" "$M/run" "$M/state" "$M/users"
     chown 65534:65534 "$M/users"
     leaf fakeas as.liar.example "DNS:as.liar.example"
-    chmod 644 "$D/ca/fakeas.key"
+    # Glewlwyd and the door (internal hops, TLS so that no test secret crosses in plaintext)
+    leaf oauthint glewlwyd.oauth.internal \
+        "DNS:glewlwyd.oauth.internal,DNS:door.oauth.internal,IP:$OAUTH_AS_IP"
+    chmod 644 "$D/ca/fakeas.key" "$D/ca/oauthint.key"
 
     # ---- Glewlwyd: configuration, database (+ DCR public-client fix), JWT key
     cat > "$G/glewlwyd.conf" <<EOF
@@ -121,9 +132,9 @@ user_middleware_module_path="/usr/lib/glewlwyd/user_middleware"
 client_module_path="/usr/lib/glewlwyd/client"
 user_auth_scheme_module_path="/usr/lib/glewlwyd/scheme"
 plugin_module_path="/usr/lib/glewlwyd/plugin"
-use_secure_connection=false
-secure_connection_key_file="/dev/null"
-secure_connection_pem_file="/dev/null"
+use_secure_connection=true
+secure_connection_key_file="$D/ca/oauthint.key"
+secure_connection_pem_file="$D/ca/oauthint.crt"
 hash_algorithm="SHA512"
 database = { type = "sqlite3" path = "$G/glewlwyd.db" };
 static_files_mime_types = (
@@ -135,15 +146,19 @@ static_files_mime_types = (
 EOF
     # Glewlwyd 2.7 stores a DCR client with token_endpoint_auth_method "none" as confidential
     # (upstream bug): flip it to public when that property is inserted
-    { zcat /usr/share/doc/glewlwyd/database/init.sqlite3.sql.gz
+    # (one transaction without journal: ~15 ms instead of ~1 s of fsyncs)
+    { printf 'PRAGMA journal_mode=OFF;\nPRAGMA synchronous=OFF;\nBEGIN;\n'
+      zcat /usr/share/doc/glewlwyd/database/init.sqlite3.sql.gz
       cat <<'EOF'
 CREATE TRIGGER t_dcr_public_client AFTER INSERT ON g_client_property
 WHEN NEW.gcp_name = 'token_endpoint_auth_method' AND NEW.gcp_value = 'none'
 BEGIN UPDATE g_client SET gc_confidential = 0 WHERE gc_id = NEW.gc_id; END;
+COMMIT;
 EOF
-    } | sqlite3 "$G/glewlwyd.db" || die "initialising Glewlwyd's SQLite database failed"
-    openssl genrsa -out "$G/jwt.key" 2048 2>>"$D/ca/openssl.err" &&
-        openssl rsa -in "$G/jwt.key" -pubout -out "$G/jwt.pub" 2>>"$D/ca/openssl.err" ||
+    } | sqlite3 "$G/glewlwyd.db" >/dev/null || die "initialising Glewlwyd's SQLite database failed"
+    # token signing key: ECDSA P-256 (ES256; an RSA key costs ~0.1-0.5 s to make)
+    openssl ecparam -name prime256v1 -genkey -noout -out "$G/jwt.key" 2>>"$D/ca/openssl.err" &&
+        openssl ec -in "$G/jwt.key" -pubout -out "$G/jwt.pub" 2>>"$D/ca/openssl.err" ||
         die "openssl: Glewlwyd's JWT key failed"
 
     # ---- JMAP session object behind Bearer
@@ -167,10 +182,10 @@ EOF
 EOF
 
     # ---- nginx: TLS front for the issuer, JMAP and DAV with Bearer (auth_request -> door)
-    local bearer_loc pre
+    local pre
     bearer_loc() { # name scope
-        printf '        location = /_bearer_%s {\n            internal;\n            proxy_pass http://%s:%s/check;\n            proxy_pass_request_body off;\n            proxy_set_header Content-Length "";\n            proxy_set_header X-Required-Scope "%s";\n        }\n' \
-            "$1" "$OAUTH_AS_IP" "$OAUTH_DOOR_PORT" "$2"
+        printf '        location = /_bearer_%s {\n            internal;\n            proxy_pass https://%s:%s/check;\n            proxy_ssl_verify on;\n            proxy_ssl_trusted_certificate %s;\n            proxy_ssl_name door.oauth.internal;\n            proxy_pass_request_body off;\n            proxy_set_header Content-Length "";\n            proxy_set_header X-Required-Scope "%s";\n        }\n' \
+            "$1" "$OAUTH_AS_IP" "$OAUTH_DOOR_PORT" "$D/ca/ca.crt" "$2"
     }
     cat > "$D/web/parts/oauth.conf" <<EOF
     # generated by tests/world/parts/oauth.sh
@@ -179,11 +194,14 @@ EOF
         server_name auth.oauth.example;
         ssl_protocols TLSv1.2 TLSv1.3;
         # RFC 8414 path-inserted metadata URL for the issuer $OAUTH_ISSUER
+        proxy_ssl_verify on;
+        proxy_ssl_trusted_certificate $D/ca/ca.crt;
+        proxy_ssl_name glewlwyd.oauth.internal;
         location = /.well-known/oauth-authorization-server/api/oidc {
-            proxy_pass http://$OAUTH_AS_IP:$OAUTH_GLW_PORT/api/oidc/.well-known/openid-configuration;
+            proxy_pass https://$OAUTH_AS_IP:$OAUTH_GLW_PORT/api/oidc/.well-known/openid-configuration;
         }
         location / {
-            proxy_pass http://$OAUTH_AS_IP:$OAUTH_GLW_PORT;
+            proxy_pass https://$OAUTH_AS_IP:$OAUTH_GLW_PORT;
             proxy_set_header Host \$host;
             proxy_set_header X-Forwarded-For \$remote_addr;
         }
@@ -288,6 +306,9 @@ service submission-login {
     ssl = yes
   }
 }
+protocol submission {
+  hostname = smtp.oauth.example
+}
 # relay accepted mail to the core Postfix's port 25, which discards it
 submission_relay_host = $MTA_IP
 submission_relay_port = 25
@@ -295,7 +316,8 @@ submission_relay_trusted = yes
 EOF
     cat > "$M/dovecot-oauth2.conf.ext" <<EOF
 introspection_mode = post
-introspection_url = http://$OAUTH_AS_IP:$OAUTH_DOOR_PORT/introspect
+introspection_url = https://$OAUTH_AS_IP:$OAUTH_DOOR_PORT/introspect
+tls_ca_cert_file = $D/ca/ca.crt
 username_attribute = username
 active_attribute = active
 active_value = true
@@ -305,12 +327,14 @@ EOF
 }
 
 oauth_provision() { # Glewlwyd's admin REST API: scopes, OIDC plugin, user, Dovecot's client
-    "$PY" - "$OAUTH_AS_IP" "$OAUTH_GLW_PORT" "$D/oauth/glw" "$OAUTH_ISSUER" "$OAUTH_USER" \
+    "$PY" - "$OAUTH_AS_IP" "$OAUTH_GLW_PORT" "$D/oauth/glw" "$OAUTH_ISSUER" "$OAUTH_USER" "$D/ca/ca.crt" \
         "$MAIL_PASSWORD" "$OAUTH_SVC_CLIENT" "$OAUTH_SVC_SECRET" "$OAUTH_SCOPES" <<'EOF'
-import http.client, json, sys
-ip, port, gdir, iss, user, pw, svc, svcpw, scopes = sys.argv[1:10]
+import http.client, json, socket, ssl, sys
+ip, port, gdir, iss, user, ca, pw, svc, svcpw, scopes = sys.argv[1:11]
 scopes = scopes.split()
-c = http.client.HTTPConnection(ip, int(port), timeout=10)
+c = http.client.HTTPConnection("glewlwyd.oauth.internal", int(port), timeout=10)
+c.sock = ssl.create_default_context(cafile=ca).wrap_socket(
+    socket.create_connection((ip, int(port)), timeout=10), server_hostname="glewlwyd.oauth.internal")
 cookie = None
 def call(method, path, body):
     global cookie
@@ -340,7 +364,7 @@ call("POST", "/scope/", {"name": "introspect", "display_name": "Introspection",
      "description": "RFC 7662 introspection (the world's door)", "password_required": False, "scheme": {}})
 call("POST", "/mod/plugin/", {"module": "oidc", "name": "oidc", "display_name": "OpenID Connect",
   "enabled": True, "parameters": {
-  "iss": iss, "jwt-type": "rsa", "jwt-key-size": "256",
+  "iss": iss, "jwt-type": "ecdsa", "jwt-key-size": "256",
   "key": open(gdir + "/jwt.key").read(), "cert": open(gdir + "/jwt.pub").read(),
   "access-token-duration": 3600, "refresh-token-duration": 1209600, "code-duration": 600,
   "refresh-token-rolling": True, "refresh-token-one-use": "never", "allow-non-oidc": True,
@@ -372,37 +396,38 @@ EOF
 }
 
 part_oauth_start() {
-    local O=$D/oauth M=$D/oauth/mail out t0
+    local O=$D/oauth M=$D/oauth/mail out t0 p
     t0=$(now)
+    out=$(doveconf -c "$M/dovecot.conf" -n 2>&1 >/dev/null) ||
+        { printf '%s\n' "$out" >&2; die "the OAuth part's dovecot configuration was rejected"; }
+    rm -f "$M/run/anvil-auth-penalty"   # a stale socket delays the first login by ~5 s
+    # launch all four, then collect their pids
     setsid bash -c 'echo $$ > "$1"; exec glewlwyd -c "$2"' _ "$D/run/glewlwyd.pid.self" "$O/glw/glewlwyd.conf" \
         </dev/null >>"$D/logs/glewlwyd.out" 2>&1 &
-    record_pid glewlwyd "$D/run/glewlwyd.pid.self" "$D/logs/glewlwyd.out"
+    setsid bash -c 'echo $$ > "$1"; exec dovecot -c "$2" -F' _ "$D/run/dovecot_oauth.pid.self" "$M/dovecot.conf" \
+        </dev/null >>"$D/logs/dovecot-oauth.out" 2>&1 &
     setsid "$PY" "$FAKE_AS_PY" "$OAUTH_LIAR_IP" 443 --cert "$D/ca/fakeas.crt" --key "$D/ca/fakeas.key" \
         --host as.liar.example --log "$D/logs/fake_as.log" --pidfile "$D/run/fakeas.pid.self" \
         </dev/null >>"$D/logs/fake_as.out" 2>&1 &
-    record_pid fakeas "$D/run/fakeas.pid.self" "$D/logs/fake_as.out"
     setsid "$PY" "$OAUTH_DOOR_PY" "$OAUTH_AS_IP" "$OAUTH_DOOR_PORT" \
-        --glewlwyd "http://$OAUTH_AS_IP:$OAUTH_GLW_PORT" --client-id "$OAUTH_SVC_CLIENT" \
+        --glewlwyd "https://$OAUTH_AS_IP:$OAUTH_GLW_PORT" --glewlwyd-name glewlwyd.oauth.internal \
+        --cert "$D/ca/oauthint.crt" --key "$D/ca/oauthint.key" --client-id "$OAUTH_SVC_CLIENT" \
         --client-secret "$OAUTH_SVC_SECRET" --liar https://as.liar.example --liar-ip "$OAUTH_LIAR_IP" \
         --ca "$D/ca/ca.crt" --basic-password "$MAIL_PASSWORD" --log "$D/logs/oauth_door.log" \
         --pidfile "$D/run/oauthdoor.pid.self" </dev/null >>"$D/logs/oauth_door.out" 2>&1 &
-    record_pid oauthdoor "$D/run/oauthdoor.pid.self" "$D/logs/oauth_door.out"
-    out=$(doveconf -c "$M/dovecot.conf" -n 2>&1 >/dev/null) ||
-        { printf '%s\n' "$out" >&2; die "the OAuth part's dovecot configuration was rejected"; }
-    rm -f "$M/run/anvil-auth-penalty"
-    setsid bash -c 'echo $$ > "$1"; exec dovecot -c "$2" -F' _ "$D/run/dovecot_oauth.pid.self" "$M/dovecot.conf" \
-        </dev/null >>"$D/logs/dovecot-oauth.out" 2>&1 &
+    record_pid glewlwyd "$D/run/glewlwyd.pid.self" "$D/logs/glewlwyd.out"
     record_pid dovecot_oauth "$D/run/dovecot_oauth.pid.self" "$D/logs/dovecot-oauth.out"
+    record_pid fakeas "$D/run/fakeas.pid.self" "$D/logs/fake_as.out"
+    record_pid oauthdoor "$D/run/oauthdoor.pid.self" "$D/logs/oauth_door.out"
     wait_tcp glewlwyd "$OAUTH_AS_IP" "$OAUTH_GLW_PORT" "$D/logs/glewlwyd.out" "$D/logs/glewlwyd.log"
-    oauth_provision || { log_tail "$D/logs/glewlwyd.log"; die "provisioning Glewlwyd failed"; }
+    oauth_provision || { log_tail "$D/logs/glewlwyd.log"; die "provisioning Glewlwyd's admin API failed"; }
     wait_tcp oauthdoor "$OAUTH_AS_IP" "$OAUTH_DOOR_PORT" "$D/logs/oauth_door.out" "$D/logs/oauth_door.log"
     wait_tcp fakeas "$OAUTH_LIAR_IP" 443 "$D/logs/fake_as.out" "$D/logs/fake_as.log"
-    local p
     for p in 143 993 587 465; do
         wait_tcp dovecot_oauth "$OAUTH_MAIL_IP" "$p" "$D/logs/dovecot-oauth.out" "$D/logs/dovecot-oauth.log"
     done
     # the door mints Dovecot's service token: proves client, scope and introspection work
-    out=$(curl -sS --max-time 5 -d token=not-a-token "http://$OAUTH_AS_IP:$OAUTH_DOOR_PORT/introspect" 2>&1) &&
+    out=$(curl -sS --max-time 5 --cacert "$D/ca/ca.crt" -d token=not-a-token "https://$OAUTH_AS_IP:$OAUTH_DOOR_PORT/introspect" 2>&1) &&
         [[ $out == *'"active":false'* ]] ||
         { say "the OAuth introspection door does not answer {\"active\":false} for a bad token: $out"
           log_tail "$D/logs/oauth_door.log" "$D/logs/glewlwyd.log"; exit 1; }
@@ -423,7 +448,7 @@ PACC_OAUTH_LIAR_IP=$(cip "$OAUTH_LIAR_IP")
 PACC_OAUTH_LIAR_DOMAIN=liar.example
 PACC_OAUTH_LIAR_MODES="${OAUTH_LIAR_MODES[*]}"
 PACC_OAUTH_LIAR_LOG=$D/logs/fake_as.log
-PACC_OAUTH_INTROSPECT_URL=http://$OAUTH_AS_IP:$OAUTH_DOOR_PORT/introspect
+PACC_OAUTH_INTROSPECT_URL=https://$OAUTH_AS_IP:$OAUTH_DOOR_PORT/introspect
 PACC_OAUTH_JMAP_URL=https://jmap.oauth.example/session
 PACC_OAUTH_CALDAV_URL=https://dav.oauth.example/calendar/
 PACC_OAUTH_CARDDAV_URL=https://dav.oauth.example/contacts/
