@@ -26,7 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 	} while (0)
 
 /* Every pacc_status value the parsers may return (include/pacc/error.h). */
-#define CHECK_STATUS(rc) CHECK((rc) >= 0 && (rc) <= 15)
+#define CHECK_STATUS(rc) CHECK((rc) >= 0 && (rc) <= 26)
 
 /* A `why` buffer is filled with this before the call... */
 #define WHY_FILL 0x5a

@@ -28,7 +28,29 @@ extern "C" {
 	XX(ENOTFOUND, 12, "not-found", "not found")                            \
 	XX(ETRUST, 13, "trust-anchor", "cannot load DNSSEC trust anchor")      \
 	XX(ECAFILE, 14, "ca-file", "cannot load CA file")                      \
-	XX(EUNSUPPORTED, 15, "unsupported", "not supported")
+	XX(EUNSUPPORTED, 15, "unsupported", "not supported")                   \
+	XX(EOAUTH_ISSUER, 16, "oauth-issuer-mismatch",                         \
+	    "OAuth metadata names another issuer")                             \
+	XX(EOAUTH_NO_S256, 17, "oauth-no-s256",                                \
+	    "OAuth server does not support PKCE S256")                         \
+	XX(EOAUTH_REDIRECT, 18, "oauth-metadata-redirect",                     \
+	    "OAuth metadata answered with a redirect")                         \
+	XX(EOAUTH_REGISTRATION, 19, "oauth-registration-refused",              \
+	    "OAuth client registration refused")                               \
+	XX(EOAUTH_STATE, 20, "oauth-state-mismatch",                           \
+	    "OAuth authorization response with a wrong state")                 \
+	XX(EOAUTH_ISS, 21, "oauth-iss-mismatch",                               \
+	    "OAuth authorization response from another issuer")                \
+	XX(EOAUTH_DENIED, 22, "oauth-authorization-denied",                    \
+	    "OAuth authorization denied")                                      \
+	XX(EOAUTH_TIMEOUT, 23, "oauth-timeout",                                \
+	    "OAuth authorization not completed in time")                       \
+	XX(EOAUTH_TOKEN, 24, "oauth-token-error",                              \
+	    "OAuth token request failed")                                      \
+	XX(EOAUTH_REFRESH, 25, "oauth-refresh-failed",                         \
+	    "OAuth token refresh failed")                                      \
+	XX(EOAUTH_METADATA, 26, "oauth-metadata-error",                        \
+	    "OAuth server metadata unavailable or malformed")
 
 typedef enum pacc_status {
 #define PACC__XX(name, val, id, msg) PACC_##name = (val),

@@ -44,6 +44,7 @@ typedef struct pacc_login pacc_login;
 typedef struct pacc_login_result pacc_login_result;
 typedef struct pacc_login_server pacc_login_server;
 typedef struct pacc_login_attempt pacc_login_attempt;
+typedef struct pacc_oauth_result pacc_oauth_result; /* pacc/oauth.h */
 
 /* What happened on one server.  Values are fixed; new ones are appended. */
 typedef enum pacc_login_class {
@@ -67,7 +68,9 @@ typedef enum pacc_login_status {
 	PACC_LOGIN_STATUS_DECLINED = 3,	   /* the user did not confirm */
 	PACC_LOGIN_STATUS_NOT_FOUND = 4,   /* discovery found nothing */
 	PACC_LOGIN_STATUS_INTEGRITY_FAILURE = 5, /* discovery: integrity */
-	PACC_LOGIN_STATUS_ERROR = 6		 /* discovery: error */
+	PACC_LOGIN_STATUS_ERROR = 6,		 /* discovery: error */
+	PACC_LOGIN_STATUS_OAUTH_FAILURE = 7	 /* no OAuth token: nothing
+						    was sent */
 } pacc_login_status;
 
 /* Stable names, as in the JSON output ("wrong-credentials", "failed"). */
@@ -110,7 +113,7 @@ const char *pacc_login_plan_confirm_domain(const pacc_login_plan *plan,
 
 /* ---- logging in ---- */
 
-#define PACC_LOGIN_OPTS_VERSION 1
+#define PACC_LOGIN_OPTS_VERSION 2
 typedef struct pacc_login_opts {
 	unsigned version;
 	/* Deadline per server in ms (all run at once); 0 = the context's
@@ -118,10 +121,17 @@ typedef struct pacc_login_opts {
 	long timeout_ms;
 	/* PACC_LOGIN_* flags; none defined yet. */
 	unsigned flags;
+	/* Version 2: log in with this OAuth result (pacc/oauth.h) instead of
+	 * a password (which may then be NULL): SASL OAUTHBEARER (XOAUTH2
+	 * where that is all a server offers) and HTTP Bearer, only to hosts
+	 * pacc_oauth_result_allows_host() accepts.  A result without a token
+	 * gives a login result with PACC_LOGIN_STATUS_OAUTH_FAILURE and no
+	 * server attempted.  Copied; NULL for a password login. */
+	const pacc_oauth_result *oauth;
 } pacc_login_opts;
 #define PACC_LOGIN_OPTS_INIT                                                   \
 	{                                                                      \
-		PACC_LOGIN_OPTS_VERSION, 0, 0                                  \
+		PACC_LOGIN_OPTS_VERSION, 0, 0, NULL                            \
 	}
 
 /*
@@ -133,8 +143,8 @@ typedef void (
 
 /*
  * Log in to every server of the plan with `password` (UTF-8; copied, the
- * caller may wipe its own copy as soon as this returns).  The plan is
- * copied too.  `out` may be NULL.
+ * caller may wipe its own copy as soon as this returns), or with
+ * opts->oauth.  The plan is copied too.  `out` may be NULL.
  */
 int pacc_login_start(pacc_login **out, pacc_ctx *ctx,
     const pacc_login_plan *plan, const char *password,

@@ -29,6 +29,7 @@
 
 #include "pacc/error.h"
 #include "pacc/login.h"
+#include "pacc/oauth.h"
 #include "pacc/probe.h"
 #include "pacc/provider.h"
 #include "pacc/result.h"

@@ -24,6 +24,15 @@
 #define PACC__XCHECK_MAX_MS 5000L	 /* clamped to [1 s, 5 s] */
 #define PACC__MAX_DNS_MESSAGE 65535	 /* a DoH answer (RFC 8484 §6) */
 #define PACC__DNS_MAX_INFLIGHT 256	 /* questions in libunbound at once */
+/* OAuth (fmt_oauth.c, oauth.c) */
+#define PACC__OAUTH_MAX_META (64 * 1024) /* metadata, token, registration */
+#define PACC__OAUTH_MAX_URL 2048	 /* an endpoint or issuer URL */
+#define PACC__OAUTH_MAX_ID 255		 /* a client_id */
+#define PACC__OAUTH_MAX_TOKEN 16384	 /* an access or refresh token */
+#define PACC__OAUTH_MAX_LIST 64		 /* scopes, protected resources */
+#define PACC__OAUTH_MAX_LIFETIME (400LL * 86400) /* expires_in */
+#define PACC__OAUTH_MAX_REQUEST 8192 /* the loopback redirect request */
+#define PACC__OAUTH_DEFAULT_WAIT_MS (300L * 1000L) /* for the browser */
 #define PACC__DEFAULT_ISPDB_URL "https://autoconfig.thunderbird.net/v1.1/"
 /* info.provider.name / shortName (earlier draft: MUST / SHOULD limits) */
 #define PACC__MAX_NAME_CP 60

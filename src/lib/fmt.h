@@ -251,4 +251,74 @@ const char *pacc__challenge_param(const struct pacc_challenge *ch,
     const char *name);
 /* ==== end of fmt_wwwauth.c ==== */
 
+/* ==== fmt_oauth.c: OAuth 2.0 wire formats (pacc login --oauth) ==== */
+
+/* RFC 8414 §2: https, no query, no fragment, bounded. */
+bool pacc__oauth_issuer_valid(const char *s);
+/* RFC 8414 §3.1 path-inserted metadata URL and the OpenID Connect
+ * Discovery URL of an issuer (both new strings). */
+int pacc__oauth_meta_urls(const char *issuer, char **rfc8414, char **oidc);
+
+struct pacc__oauth_meta {
+	char *issuer;
+	char *authorization_endpoint;
+	char *token_endpoint;
+	char *registration_endpoint; /* NULL when none (or not https) */
+	bool iss_param;		     /* RFC 9207 iss in responses */
+	bool scopes_listed;	     /* scopes_supported present */
+	char **scopes;
+	size_t nscopes;
+	char **resources; /* protected_resources (profile §3.2) */
+	size_t nresources;
+};
+
+/*
+ * Metadata for `issuer`: PACC_EOAUTH_ISSUER (another issuer),
+ * PACC_EOAUTH_NO_S256, PACC_EOAUTH_METADATA (not JSON, no https
+ * endpoints), PACC_ENOMEM; a sentence in why.
+ */
+int pacc__oauth_meta_parse(struct pacc__oauth_meta *out,
+    const unsigned char *body, size_t len, const char *issuer, char *why,
+    size_t whylen);
+void pacc__oauth_meta_clear(struct pacc__oauth_meta *m);
+
+/* RFC 7591 registration answer: PACC_EOAUTH_REGISTRATION or a client_id. */
+int pacc__oauth_reg_parse(char **client_id, const unsigned char *body,
+    size_t len, char *why, size_t whylen);
+
+struct pacc__oauth_tok {
+	char *access_token;   /* secret memory */
+	char *refresh_token;  /* secret memory, NULL when none */
+	char *scope;	      /* NULL when not given */
+	long long expires_in; /* seconds, -1 when not given */
+};
+
+/* RFC 6750 §2.1 b64token, bounded. */
+bool pacc__oauth_token_syntax_ok(const char *s);
+/* RFC 6749 §5.1 bearer token response; PACC_EOAUTH_TOKEN otherwise. */
+int pacc__oauth_token_parse(struct pacc__oauth_tok *out,
+    const unsigned char *body, size_t len, char *why, size_t whylen);
+void pacc__oauth_tok_clear(struct pacc__oauth_tok *t);
+
+struct pacc__oauth_redirect {
+	char *code; /* wiped by pacc__oauth_redirect_clear() */
+	char *state;
+	char *iss;
+	char *error;
+	char *error_description;
+};
+
+/*
+ * The browser's request to the loopback redirect URI (the request head,
+ * `len` bytes).  PACC_ENOTFOUND: another path than `path`; PACC_EFORMAT:
+ * malformed, a repeated parameter, no code and no error.
+ */
+int pacc__oauth_redirect_parse(struct pacc__oauth_redirect *out,
+    const char *req, size_t len, const char *path, char *why, size_t whylen);
+void pacc__oauth_redirect_clear(struct pacc__oauth_redirect *r);
+
+/* RFC 7628 §3.2.2 error JSON: status and scope, quoted for messages. */
+int pacc__oauth_sasl_error_parse(const unsigned char *json, size_t len,
+    char *status, size_t slen, char *scope, size_t sclen);
+
 #endif

@@ -30,6 +30,7 @@
 #include <jansson.h>
 #include <openssl/crypto.h>
 
+#include "oauth_int.h"
 #include "sasl.h"
 
 #define LOGIN_MAX_ATTEMPTS 8
@@ -79,6 +80,8 @@ pacc_login_status_name(pacc_login_status s)
 		return "integrity-failure";
 	case PACC_LOGIN_STATUS_ERROR:
 		return "error";
+	case PACC_LOGIN_STATUS_OAUTH_FAILURE:
+		return "oauth-failure";
 	}
 	return "unknown";
 }
@@ -942,7 +945,21 @@ struct pacc_login_server {
 	size_t nattempts;
 };
 
+/* What the login result says about the OAuth flow (never a token). */
+struct login_oauth {
+	bool set;
+	int status;
+	char *issuer;
+	char *client_id;
+	const char *client_source; /* static */
+	const char *token_source;  /* static */
+	char *auth_host;
+	char *scope;
+	char *detail;
+};
+
 struct pacc_login_result {
+	struct login_oauth oauth;
 	pacc_login_status status;
 	char *detail;
 	char *address;
@@ -995,6 +1012,11 @@ pacc_login_result_free(pacc_login_result *res)
 	pacc__free(res->detail);
 	pacc__free(res->address);
 	pacc__free(res->source);
+	pacc__free(res->oauth.issuer);
+	pacc__free(res->oauth.client_id);
+	pacc__free(res->oauth.auth_host);
+	pacc__free(res->oauth.scope);
+	pacc__free(res->oauth.detail);
 	pacc__free(res);
 }
 
@@ -1059,6 +1081,12 @@ pacc_login_result_dup(pacc_login_result **out, const pacc_login_result *res)
 		return PACC_ENOMEM;
 	d->status = res->status;
 	d->mechanism = res->mechanism;
+	d->oauth = res->oauth;
+	d->oauth.issuer = dup_or_null(res->oauth.issuer, &ok);
+	d->oauth.client_id = dup_or_null(res->oauth.client_id, &ok);
+	d->oauth.auth_host = dup_or_null(res->oauth.auth_host, &ok);
+	d->oauth.scope = dup_or_null(res->oauth.scope, &ok);
+	d->oauth.detail = dup_or_null(res->oauth.detail, &ok);
 	d->detail = dup_or_null(res->detail, &ok);
 	d->address = dup_or_null(res->address, &ok);
 	d->source = dup_or_null(res->source, &ok);
@@ -1500,6 +1528,39 @@ pacc_login_result_to_json(char **out, const pacc_login_result *res,
 		json_array_append_new(servers, so);
 	}
 	json_object_set_new(o, "servers", servers);
+	if (res->oauth.set) {
+		const struct login_oauth *a = &res->oauth;
+		json_t *oj = json_object(), *sc = json_array();
+
+		if (oj == NULL || sc == NULL) {
+			json_decref(oj);
+			json_decref(sc);
+			json_decref(o);
+			return PACC_ENOMEM;
+		}
+		json_object_set_new(oj, "status",
+		    json_string(a->status == PACC_OK
+			    ? "ok"
+			    : pacc_status_name(a->status)));
+		json_object_set_new(oj, "detail", jstr(a->detail));
+		json_object_set_new(oj, "issuer", jstr(a->issuer));
+		json_object_set_new(oj, "authorization_host",
+		    jstr(a->auth_host));
+		json_object_set_new(oj, "client_id", jstr(a->client_id));
+		json_object_set_new(oj, "client_id_source",
+		    jstr(a->client_source));
+		json_object_set_new(oj, "token", jstr(a->token_source));
+		for (const char *p = a->scope; p && *p;) {
+			const char *e = strchr(p, ' ');
+			size_t n = e ? (size_t)(e - p) : strlen(p);
+
+			if (n > 0)
+				json_array_append_new(sc, json_stringn(p, n));
+			p = e ? e + 1 : NULL;
+		}
+		json_object_set_new(oj, "scopes", sc);
+		json_object_set_new(o, "oauth", oj);
+	}
 	s = json_dumps(o,
 	    (flags & PACC_JSON_PRETTY ? JSON_INDENT(2) : JSON_COMPACT) |
 		JSON_PRESERVE_ORDER);
@@ -1534,6 +1595,10 @@ struct target {
 	unsigned tried;
 	struct pacc__sasl *sasl;
 	bool ir_pending, aborting;
+	/* OAuth: OAUTHBEARER/XOAUTH2 initial response (secret memory) */
+	bool oauth_mech, oauth_replied;
+	char *oauth_ir;
+	char oauth_status[64];
 	const char *abort_code;
 	char abort_why[256];
 	enum imap_login_step il;
@@ -1551,6 +1616,8 @@ struct pacc_login {
 	pacc_ctx *ctx;
 	pacc_login_result *res;
 	char *password; /* secret memory */
+	char *bearer;	/* secret memory: the OAuth access token, or NULL */
+	pacc_oauth_result *oauth;
 	struct target *t;
 	size_t nt, pending;
 	long timeout_ms;
@@ -1563,6 +1630,7 @@ struct pacc_login {
 static void target_done(struct target *t);
 static void next_attempt(struct target *t);
 static void on_auth(void *ud, struct pacc__lp *lp, const struct pacc__resp *r);
+static void oauth_continue(struct target *t, const struct pacc__resp *r);
 
 static void outcome(struct target *t, pacc_login_class cls, const char *code,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -1850,6 +1918,10 @@ on_auth(void *ud, struct pacc__lp *lp, const struct pacc__resp *r)
 			imap_login_literal(t, r);
 			return;
 		}
+		if (t->oauth_mech && !t->aborting) {
+			oauth_continue(t, r);
+			return;
+		}
 		if (t->aborting || t->sasl == NULL) {
 			attempt_end(t, PACC_LOGIN_METHOD_NOT_WORKING,
 			    "sasl-error", l ? l->p : NULL, l ? l->len : 0);
@@ -1943,7 +2015,7 @@ on_auth(void *ud, struct pacc__lp *lp, const struct pacc__resp *r)
 		next_attempt(t);
 		return;
 	}
-	if (cls == PACC_LOGIN_METHOD_NOT_WORKING) {
+	if (cls == PACC_LOGIN_METHOD_NOT_WORKING && t->l->bearer == NULL) {
 		/* the server says the mechanism does not work: the next
 		 * one it offers, once (never after a rejected password) */
 		struct pacc_login_attempt *a = attempt_last(t);
@@ -1960,7 +2032,7 @@ on_auth(void *ud, struct pacc__lp *lp, const struct pacc__resp *r)
 		}
 	}
 	t->out->localpart_retry = t->retried;
-	step_fail(t, cls, code, "%s: %s %s%s%s%s: \"%s\"",
+	step_fail(t, cls, code, "%s: %s %s%s%s%s: \"%s\"%s%s%s",
 	    where(t, w, sizeof(w)),
 	    t->out->mechanism ? t->out->mechanism : "login",
 	    cls == PACC_LOGIN_WRONG_CREDENTIALS	       ? "rejected for "
@@ -1969,7 +2041,9 @@ on_auth(void *ud, struct pacc__lp *lp, const struct pacc__resp *r)
 	    t->retried ? t->full : "", t->retried ? " and for " : "", t->user,
 	    attempt_last(t) && attempt_last(t)->response
 		? attempt_last(t)->response
-		: "");
+		: "",
+	    t->oauth_status[0] ? " (token status " : "", t->oauth_status,
+	    t->oauth_status[0] ? ")" : "");
 }
 
 /* IMAP LOGIN (RFC 9051 §6.2.3), where no SASL mechanism fits. */
@@ -2035,6 +2109,140 @@ imap_login_cmd(struct target *t)
 		    "cannot send the login");
 }
 
+static void auth_command(struct target *t, const char *mech, bool ir,
+    const char *out);
+
+/* RFC 5801 §5 saslname: "," and "=" escaped. */
+static bool
+saslname(struct pacc__buf *b, const char *user)
+{
+	int rc = PACC_OK;
+
+	for (const char *p = user; *p && rc == PACC_OK; p++)
+		rc = *p == ','	? pacc__buf_append(b, "=2C", 3)
+		    : *p == '=' ? pacc__buf_append(b, "=3D", 3)
+				: pacc__buf_append(b, p, 1);
+	return rc == PACC_OK;
+}
+
+/* The initial response, base64, in secret memory. */
+static char *
+oauth_initial(struct target *t, bool bearer)
+{
+	struct pacc__buf b;
+	char *b64 = NULL;
+	size_t cap;
+	bool ok;
+
+	pacc__buf_init(&b, 4 * PACC__OAUTH_MAX_TOKEN);
+	if (bearer) {
+		/* RFC 7628 §3.1: gs2-header kvsep host kvsep port kvsep auth
+		 * kvsep kvsep */
+		ok = pacc__buf_append(&b, "n,a=", 4) == PACC_OK &&
+		    saslname(&b, t->user) &&
+		    pacc__buf_appendf(&b, ",\001host=%s\001port=%u\001",
+			t->srv.host, t->srv.port) == PACC_OK;
+	} else {
+		/* XOAUTH2 (Google's format) */
+		ok = pacc__buf_appendf(&b, "user=%s\001", t->user) == PACC_OK;
+	}
+	ok = ok && pacc__buf_append(&b, "auth=Bearer ", 12) == PACC_OK &&
+	    pacc__buf_append(&b, t->l->bearer, strlen(t->l->bearer)) ==
+		PACC_OK &&
+	    pacc__buf_append(&b, "\001\001", 2) == PACC_OK;
+	cap = b.len / 3 * 4 + 8;
+	if (ok && (b64 = pacc__secret_alloc(cap)) != NULL &&
+	    pacc__base64_encode(b64, cap, b.data, b.len) != PACC_OK) {
+		pacc__secret_free(b64);
+		b64 = NULL;
+	}
+	if (b.data)
+		OPENSSL_cleanse(b.data, b.len);
+	pacc__buf_free(&b);
+	return b64;
+}
+
+/* A continuation during OAUTHBEARER/XOAUTH2: the initial response (no
+ * SASL-IR), or the server's error challenge, answered once (RFC 7628
+ * §3.2.3: a single ^A; XOAUTH2: an empty response). */
+static void
+oauth_continue(struct target *t, const struct pacc__resp *r)
+{
+	bool sieve = t->srv.proto == PACC_PROTO_MANAGESIEVE;
+	const char *in = NULL;
+	size_t inlen = 0;
+	bool xo;
+
+	if (t->ir_pending) {
+		t->ir_pending = false;
+		if (!send_line(t, t->oauth_ir, strlen(t->oauth_ir), sieve))
+			step_fail(t, PACC_LOGIN_SERVER_ERROR, "internal-error",
+			    "cannot send the login");
+		return;
+	}
+	if (t->oauth_replied) {
+		abort_exchange(t, "sasl-error",
+		    "the server sent a second challenge");
+		return;
+	}
+	t->oauth_replied = true;
+	if (challenge(t, r, &in, &inlen) && inlen > 0 && inlen < 4096) {
+		unsigned char json[3072];
+		size_t jl = 0;
+		char scope[64];
+
+		if (pacc__base64_decode(json, sizeof(json), &jl, in, inlen) ==
+		    PACC_OK)
+			(void)pacc__oauth_sasl_error_parse(json, jl,
+			    t->oauth_status, sizeof(t->oauth_status), scope,
+			    sizeof(scope));
+	}
+	xo = t->out->mechanism && strcmp(t->out->mechanism, "XOAUTH2") == 0;
+	if (!send_line(t, xo ? "" : "AQ==", xo ? 0 : 4, sieve))
+		step_fail(t, PACC_LOGIN_SERVER_ERROR, "internal-error",
+		    "cannot send to the server");
+}
+
+/* OAuth: OAUTHBEARER where offered, XOAUTH2 only where it is all. */
+static void
+next_attempt_oauth(struct target *t)
+{
+	bool bearer = pacc__caps_has_sasl(t->caps, "OAUTHBEARER");
+	const char *mech = bearer ? "OAUTHBEARER" : "XOAUTH2";
+	char w[128];
+	bool ir;
+
+	if (t->tried || (!bearer && !pacc__caps_has_sasl(t->caps, "XOAUTH2"))) {
+		step_fail(t, PACC_LOGIN_METHOD_NOT_WORKING,
+		    "no-oauth-mechanism",
+		    "%s offers neither OAUTHBEARER nor XOAUTH2 over TLS "
+		    "(SASL mechanisms: %zu offered)",
+		    where(t, w, sizeof(w)), t->caps->nsasl);
+		return;
+	}
+	t->tried = 1;
+	t->oauth_mech = true;
+	t->oauth_replied = false;
+	t->oauth_status[0] = '\0';
+	pacc__secret_free(t->oauth_ir);
+	if ((t->oauth_ir = oauth_initial(t, bearer)) == NULL ||
+	    !attempt_add(t, mech)) {
+		step_fail(t, PACC_LOGIN_SERVER_ERROR, "internal-error",
+		    "out of memory");
+		return;
+	}
+	pacc__log(t->l->ctx, PACC_LOG_DEBUG, "%s: %s as %s",
+	    where(t, w, sizeof(w)), mech, t->user);
+	t->aborting = false;
+	ir = t->srv.proto != PACC_PROTO_IMAP || t->sasl_ir;
+	/* RFC 5321 §4.5.3.1.4: 512-octet command lines (Dovecot holds to
+	 * it; RFC 4954 §4 would allow more): a long token goes after 334 */
+	if (t->srv.proto == PACC_PROTO_SMTP && strlen(t->oauth_ir) > 480)
+		ir = false;
+	t->ir_pending = !ir;
+	auth_command(t, mech, ir, t->oauth_ir);
+}
+
 static void
 next_attempt(struct target *t)
 {
@@ -2045,6 +2253,10 @@ next_attempt(struct target *t)
 	bool ir;
 	int rc;
 
+	if (t->l->bearer) {
+		next_attempt_oauth(t);
+		return;
+	}
 	mech = pacc__sasl_choose(t->caps, t->cb_ok, t->tried, &bit);
 	if (mech == NULL) {
 		unsigned any;
@@ -2112,6 +2324,16 @@ next_attempt(struct target *t)
 		ir = false;
 		t->ir_pending = pacc__sasl_client_first(t->sasl);
 	}
+	auth_command(t, mech, ir, out);
+}
+
+/* AUTHENTICATE / AUTH with or without an initial response. */
+static void
+auth_command(struct target *t, const char *mech, bool ir, const char *out)
+{
+	char w[128];
+	int rc;
+
 	switch (t->srv.proto) {
 	case PACC_PROTO_IMAP:
 		snprintf(t->tag, sizeof(t->tag), "%s",
@@ -2266,8 +2488,10 @@ origin(const char *url, char *buf, size_t cap)
 static void start_http(struct target *t);
 
 static bool
-basic_offered(const struct pacc__fetch_result *r)
+scheme_offered(const struct pacc__fetch_result *r, const char *scheme)
 {
+	size_t sl = strlen(scheme);
+
 	for (size_t i = 0; i < r->nwww_auth; i++) {
 		const char *v = r->www_auth[i];
 
@@ -2275,8 +2499,8 @@ basic_offered(const struct pacc__fetch_result *r)
 		for (const char *p = v; p && *p; p = strchr(p, ',')) {
 			while (*p == ',' || *p == ' ')
 				p++;
-			if (strncasecmp(p, "basic", 5) == 0 &&
-			    (p[5] == ' ' || p[5] == '\0' || p[5] == ','))
+			if (strncasecmp(p, scheme, sl) == 0 &&
+			    (p[sl] == ' ' || p[sl] == '\0' || p[sl] == ','))
 				return true;
 			if (*p == '\0')
 				break;
@@ -2338,7 +2562,8 @@ on_fetch(void *ud, const struct pacc__fetch_result *r)
 		}
 	}
 	snprintf(resp, sizeof(resp), "HTTP %ld", r->http_code);
-	pacc__login_classify_http(r->http_code, basic_offered(r), &cls, &code);
+	pacc__login_classify_http(r->http_code,
+	    scheme_offered(r, t->l->bearer ? "bearer" : "basic"), &cls, &code);
 	attempt_end(t, cls, code, resp, strlen(resp));
 	if (cls == PACC_LOGIN_WRONG_CREDENTIALS && t->localpart &&
 	    !t->retried) {
@@ -2350,8 +2575,9 @@ on_fetch(void *ud, const struct pacc__fetch_result *r)
 	}
 	t->out->localpart_retry = t->retried;
 	if (cls == PACC_LOGIN_OK)
-		outcome(t, cls, NULL, "%s: logged in with HTTP Basic as %s%s",
-		    where(t, w, sizeof(w)), t->user,
+		outcome(t, cls, NULL, "%s: logged in with HTTP %s as %s%s",
+		    where(t, w, sizeof(w)), t->l->bearer ? "Bearer" : "Basic",
+		    t->user,
 		    t->retried ? " (the full address was rejected; the local "
 				 "part works, RFC 6186 §4)"
 			       : "");
@@ -2367,7 +2593,8 @@ on_fetch(void *ud, const struct pacc__fetch_result *r)
 		    t->retried ? t->full : "", t->retried ? " and for " : "",
 		    t->user,
 		    strcmp(code, "http-401-no-basic") == 0
-			? " (the server does not offer Basic)"
+			? (t->l->bearer ? " (the server does not offer Bearer)"
+					: " (the server does not offer Basic)")
 			: "");
 	target_done(t);
 }
@@ -2396,8 +2623,12 @@ start_http(struct target *t)
 	fo.url = t->url_now;
 	fo.max_body = LOGIN_MAX_BODY;
 	fo.timeout_ms = t->l->timeout_ms;
-	fo.basic_user = t->user;
-	fo.basic_pass = t->l->password;
+	if (t->l->bearer) {
+		fo.bearer = t->l->bearer; /* RFC 6750 §2.1 */
+	} else {
+		fo.basic_user = t->user;
+		fo.basic_pass = t->l->password;
+	}
 	if (dav) {
 		/* RFC 4918 §9.1, RFC 5397: who am I? */
 		fo.method = "PROPFIND";
@@ -2410,7 +2641,7 @@ start_http(struct target *t)
 	}
 	if (t->http_attempt) {
 		t->http_attempt = false;
-		if (!attempt_add(t, "BASIC")) {
+		if (!attempt_add(t, t->l->bearer ? "BEARER" : "BASIC")) {
 			outcome(t, PACC_LOGIN_NOT_ATTEMPTED, "internal-error",
 			    "out of memory");
 			target_done(t);
@@ -2442,6 +2673,7 @@ login_free(struct pacc_login *l)
 		if (t->fetch)
 			pacc__fetch_cancel(t->fetch);
 		pacc__sasl_free(t->sasl);
+		pacc__secret_free(t->oauth_ir);
 		pacc__server_clear(&t->srv);
 		pacc__free(t->url_now);
 		pacc__free(t->localpart);
@@ -2449,6 +2681,8 @@ login_free(struct pacc_login *l)
 	}
 	pacc__free(l->t);
 	pacc__secret_free(l->password);
+	pacc__secret_free(l->bearer);
+	pacc_oauth_result_free(l->oauth);
 	pacc_login_result_free(l->res);
 	pacc__free(l);
 }
@@ -2489,7 +2723,24 @@ start_target(struct target *t)
 	char w[128];
 
 	t->t0 = pacc__now_ms();
-	if (t->srv.auth != 0 && !(t->srv.auth & PACC_AUTH_PASSWORD)) {
+	if (t->l->bearer) {
+		/* the token goes only where it may (oauth-public §3.6) */
+		const char *h = t->srv.host;
+		char *uh = h ? NULL : pacc__url_host(t->srv.url);
+
+		if (!pacc_oauth_result_allows_host(t->l->oauth, h ? h : uh)) {
+			outcome(t, PACC_LOGIN_NOT_ATTEMPTED,
+			    "oauth-host-not-allowed",
+			    "%s: the token is not for this host (not in the "
+			    "server's protected_resources, or outside the "
+			    "issuer's domain): not sent",
+			    where(t, w, sizeof(w)));
+			pacc__free(uh);
+			target_done(t);
+			return;
+		}
+		pacc__free(uh);
+	} else if (t->srv.auth != 0 && !(t->srv.auth & PACC_AUTH_PASSWORD)) {
 		outcome(t, PACC_LOGIN_NOT_ATTEMPTED, "password-not-offered",
 		    "%s: the configuration offers only OAuth here: not "
 		    "attempted",
@@ -2523,12 +2774,14 @@ pacc_login_start(pacc_login **out, pacc_ctx *ctx, const pacc_login_plan *plan,
     void *ud)
 {
 	struct pacc_login *l;
+	const pacc_oauth_result *oa;
 	int rc = PACC_ENOMEM;
 
 	if (out)
 		*out = NULL;
-	if (ctx == NULL || plan == NULL || password == NULL || cb == NULL ||
-	    (opts && (opts->version < 1 || opts->timeout_ms < 0)))
+	oa = opts && opts->version >= 2 ? opts->oauth : NULL;
+	if (ctx == NULL || plan == NULL || (password == NULL && oa == NULL) ||
+	    cb == NULL || (opts && (opts->version < 1 || opts->timeout_ms < 0)))
 		return PACC_EINVAL;
 	if ((l = pacc__calloc(1, sizeof(*l))) == NULL)
 		return PACC_ENOMEM;
@@ -2538,11 +2791,50 @@ pacc_login_start(pacc_login **out, pacc_ctx *ctx, const pacc_login_plan *plan,
 	l->timeout_ms = opts && opts->timeout_ms ? opts->timeout_ms
 						 : ctx->timeout_ms;
 	pacc__timer_init(&l->deliver, on_deliver, l);
-	if ((l->password = pacc__secret_strdup(password)) == NULL)
+	if (oa == NULL && (l->password = pacc__secret_strdup(password)) == NULL)
 		goto fail;
 	if ((rc = result_from_plan(&l->res, plan)) != PACC_OK)
 		goto fail;
 	rc = PACC_ENOMEM;
+	if (oa != NULL) {
+		struct login_oauth *a = &l->res->oauth;
+		bool ok = true;
+
+		if (pacc_oauth_result_dup(&l->oauth, oa) != PACC_OK)
+			goto fail;
+		a->set = true;
+		a->status = oa->status;
+		a->client_source = oa->client_source;
+		a->token_source = oa->token_source;
+		a->issuer = dup_or_null(oa->issuer, &ok);
+		a->client_id = dup_or_null(oa->client_id, &ok);
+		a->auth_host = dup_or_null(oa->auth_host, &ok);
+		a->scope = dup_or_null(oa->scope, &ok);
+		a->detail = dup_or_null(oa->detail, &ok);
+		if (!ok)
+			goto fail;
+		if (oa->status == PACC_OK && oa->access_token) {
+			l->bearer = pacc__secret_strdup(oa->access_token);
+			if (l->bearer == NULL)
+				goto fail;
+		} else if (l->res->status == PACC_LOGIN_STATUS_OK) {
+			/* no token: nothing is attempted anywhere */
+			l->res->status = PACC_LOGIN_STATUS_OAUTH_FAILURE;
+			pacc__free(l->res->detail);
+			l->res->detail = pacc__strfmt("no OAuth token: %s",
+			    pacc_oauth_result_detail(oa));
+			for (size_t i = 0; i < l->res->nservers; i++) {
+				struct pacc_login_server *sv =
+				    &l->res->servers[i];
+
+				sv->code = pacc__strdup("oauth-failed");
+				sv->detail = pacc__strdup(
+				    "not attempted: no OAuth token");
+				if (!sv->code || !sv->detail)
+					goto fail;
+			}
+		}
+	}
 	l->nt = l->res->status == PACC_LOGIN_STATUS_OK ? plan->cfg->nservers
 						       : 0;
 	if (l->nt && (l->t = pacc__calloc(l->nt, sizeof(*l->t))) == NULL)
@@ -2559,8 +2851,9 @@ pacc_login_start(pacc_login **out, pacc_ctx *ctx, const pacc_login_plan *plan,
 		    (t->full = pacc__strdup(t->out->username)) == NULL)
 			goto fail;
 		t->user = t->full;
-		if (plan->srv_retry && plan->localpart && plan->address &&
-		    t->user && strcasecmp(t->user, plan->address) == 0 &&
+		if (l->bearer == NULL && plan->srv_retry && plan->localpart &&
+		    plan->address && t->user &&
+		    strcasecmp(t->user, plan->address) == 0 &&
 		    (t->localpart = pacc__strdup(plan->localpart)) == NULL)
 			goto fail;
 	}

@@ -15,6 +15,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "login_oauth.h"
 #include "password.h"
 #include "tool.h"
 
@@ -33,6 +34,8 @@ exit_of(pacc_login_status s, const pacc_result *disc)
 		return EXIT_SECURITY;
 	case PACC_LOGIN_STATUS_ERROR:
 		break;
+	case PACC_LOGIN_STATUS_OAUTH_FAILURE:
+		return EXIT_NEGATIVE; /* refined by the caller */
 	}
 	return disc ? exit_status_of(disc) : EXIT_ENVIRONMENT;
 }
@@ -55,7 +58,8 @@ server_line(FILE *f, const pacc_server *s)
 
 /* What the user is asked to confirm: servers, then domains in full. */
 static void
-show_plan(FILE *f, const pacc_login_plan *plan, const char *from)
+show_plan(FILE *f, const pacc_login_plan *plan, const char *from,
+    const char *issuer)
 {
 	size_t n = pacc_login_plan_server_count(plan);
 
@@ -63,14 +67,26 @@ show_plan(FILE *f, const pacc_login_plan *plan, const char *from)
 	    from);
 	for (size_t i = 0; i < n; i++)
 		server_line(f, pacc_login_plan_server(plan, i));
-	fprintf(f, "The password will be sent to servers in these domains:\n");
+	if (issuer) {
+		const char *h = issuer + 8;
+
+		fprintf(f,
+		    "OAuth: sign in on the authorization page of %s\n"
+		    "  (host %.*s); the token will be sent to servers in "
+		    "these domains:\n",
+		    issuer, (int)strcspn(h, "/:?#"), h);
+	} else {
+		fprintf(f,
+		    "The password will be sent to servers in these "
+		    "domains:\n");
+	}
 	for (size_t i = 0; i < pacc_login_plan_confirm_count(plan); i++)
 		fprintf(f, "  %s\n", pacc_login_plan_confirm_domain(plan, i));
 }
 
 /* Ask on the terminal: 1 yes, 0 no, -1 no terminal. */
 static int
-confirm(const pacc_login_plan *plan, const char *from)
+confirm(const pacc_login_plan *plan, const char *from, const char *issuer)
 {
 	char ans[16];
 	size_t n = 0;
@@ -83,8 +99,9 @@ confirm(const pacc_login_plan *plan, const char *from)
 			close(fd);
 		return -1;
 	}
-	show_plan(tty, plan, from);
-	fprintf(tty, "Send the password for %s there? [y/N] ",
+	show_plan(tty, plan, from, issuer);
+	fprintf(tty, "%s for %s there? [y/N] ",
+	    issuer ? "Sign in and send the token" : "Send the password",
 	    pacc_login_plan_address(plan));
 	fflush(tty);
 	while ((c = fgetc(tty)) != EOF && c != '\n')
@@ -102,9 +119,17 @@ class_label(pacc_login_class c)
 }
 
 static void
-print_text(const pacc_login_result *lr)
+print_text(const pacc_login_result *lr, const pacc_oauth_result *oa)
 {
 	size_t n = pacc_login_result_server_count(lr), ok;
+
+	if (oa && pacc_oauth_result_status(oa) == PACC_OK)
+		printf("%-19s token %s from %s (client id %s), scopes: %s\n",
+		    "oauth", pacc_oauth_result_token_source(oa),
+		    pacc_oauth_result_issuer(oa),
+		    pacc_oauth_result_client_source(oa),
+		    pacc_oauth_result_scope(oa) ? pacc_oauth_result_scope(oa)
+						: "(not said)");
 
 	for (size_t i = 0; i < n; i++) {
 		const pacc_login_server *s = pacc_login_result_server(lr, i);
@@ -140,8 +165,11 @@ cmd_login(struct tool_opts *o)
 	pacc_login_result *lr = NULL;
 	pacc_login_plan *plan = NULL;
 	pacc_result *res = NULL;
+	pacc_oauth_result *oa = NULL;
 	pacc_ctx *ctx = NULL;
+	const char *issuer = NULL;
 	char *password = NULL, why[300], from[200];
+	bool use_oauth;
 	int rc, status;
 
 	if (o->nargs != 1) {
@@ -159,6 +187,19 @@ cmd_login(struct tool_opts *o)
 	}
 	if ((status = password_check(o)) != EXIT_FOUND)
 		return status;
+	if (o->print_token && o->json) {
+		fprintf(stderr,
+		    "pacc: --print-token and --json exclude each other: "
+		    "tokens never go into JSON\n"
+		    "Try 'pacc --help'.\n");
+		return EXIT_USAGE;
+	}
+	if (o->nservers > 0 && o->oauth && o->oauth_issuer == NULL) {
+		fprintf(stderr,
+		    "pacc: --oauth with --server needs --oauth-issuer URL\n"
+		    "Try 'pacc --help'.\n");
+		return EXIT_USAGE;
+	}
 	if (pacc_ctx_new(&ctx) != PACC_OK) {
 		fprintf(stderr, "pacc: out of memory\n");
 		return EXIT_ENVIRONMENT;
@@ -214,11 +255,23 @@ cmd_login(struct tool_opts *o)
 		    pacc_result_confirm_required(res) ? ", not authenticated"
 						      : ", authenticated");
 	}
+	issuer = oauth_issuer_of(o, res);
+	use_oauth = oauth_wanted(o, plan, issuer);
+	if (use_oauth && issuer == NULL) {
+		fprintf(stderr,
+		    "pacc: %s: the configuration names no OAuth issuer "
+		    "(--oauth-issuer URL names one)\n",
+		    o->args[0]);
+		status = EXIT_NEGATIVE;
+		goto out;
+	}
+	if (!use_oauth)
+		issuer = NULL;
 	if (o->yes) {
 		if (!o->json)
-			show_plan(stderr, plan, from);
+			show_plan(stderr, plan, from, issuer);
 	} else {
-		rc = confirm(plan, from);
+		rc = confirm(plan, from, issuer);
 		if (rc != 1) {
 			if (rc < 0)
 				fprintf(stderr,
@@ -237,9 +290,25 @@ cmd_login(struct tool_opts *o)
 			goto out;
 		}
 	}
-	if ((status = password_read(&password, o,
-		 pacc_login_plan_address(plan))) != EXIT_FOUND)
+	if (use_oauth) {
+		rc = oauth_obtain(&oa, ctx, o, plan, issuer);
+		if (rc != PACC_OK || oa == NULL) {
+			fprintf(stderr, "pacc: %s\n", pacc_strerror(rc));
+			status = rc == PACC_EINVAL ? EXIT_USAGE
+						   : EXIT_ENVIRONMENT;
+			goto out;
+		}
+		if (pacc_oauth_result_status(oa) != PACC_OK)
+			fprintf(stderr, "pacc: oauth: %s (%s)\n",
+			    pacc_oauth_result_detail(oa),
+			    pacc_status_name(pacc_oauth_result_status(oa)));
+		else if (o->print_token)
+			printf("%s\n", pacc_oauth_result_access_token(oa));
+		lopts.oauth = oa;
+	} else if ((status = password_read(&password, o,
+			pacc_login_plan_address(plan))) != EXIT_FOUND) {
 		goto out;
+	}
 	rc = pacc_login_sync(&lr, ctx, plan, password, &lopts);
 	password_free(password);
 	password = NULL;
@@ -254,10 +323,13 @@ cmd_login(struct tool_opts *o)
 			goto out;
 		}
 	} else {
-		print_text(lr);
+		print_text(lr, oa);
 	}
 	status = exit_of(pacc_login_result_status(lr), res);
+	if (pacc_login_result_status(lr) == PACC_LOGIN_STATUS_OAUTH_FAILURE)
+		status = oauth_exit(pacc_oauth_result_status(oa));
 out:
+	pacc_oauth_result_free(oa);
 	password_free(password);
 	pacc_login_result_free(lr);
 	pacc_login_plan_free(plan);

@@ -64,6 +64,19 @@ static const char usage_discover[] =
     "  -o, --output FILE        scan: append the JSON lines to FILE, "
     "skipping\n"
     "                           the inputs it already has (resume)\n"
+    "      --oauth              login: use OAuth (the issuer of the "
+    "configuration)\n"
+    "      --no-browser         login: only print the authorization URL\n"
+    "      --oauth-timeout SECONDS  login: wait this long for the browser "
+    "(default 300)\n"
+    "      --oauth-client-id ID login: this client id instead of "
+    "registering\n"
+    "                           (\"open\" is the earlier draft's)\n"
+    "      --oauth-issuer URL   login: the OAuth issuer (for --server)\n"
+    "      --token-file FILE    login: keep the OAuth token in FILE (0600) "
+    "and re-use it\n"
+    "      --print-token        login: print the OAuth access token on "
+    "standard output\n"
     "  -v, --verbose            log progress to standard error\n"
     "  -h, --help               show this help and exit\n"
     "  -V, --version            show the version and exit\n";
@@ -162,6 +175,41 @@ main(int argc, char **argv)
 			o.insecure_http = true;
 		} else if (strcmp(a, "--yes") == 0) {
 			o.yes = true;
+		} else if (strcmp(a, "--oauth") == 0) {
+			o.oauth = true;
+		} else if (strcmp(a, "--no-browser") == 0) {
+			o.no_browser = true;
+		} else if (strcmp(a, "--print-token") == 0) {
+			o.print_token = true;
+		} else if ((v = take_value(argc, argv, &i, "--oauth-timeout",
+				&m)),
+		    m) {
+			if (v == NULL ||
+			    parse_timeout(v, &o.oauth_timeout_ms) != 0)
+				return usage_error("--oauth-timeout takes a "
+						   "number of seconds in (0, "
+						   "3600], not '%s'",
+				    v ? v : "");
+		} else if ((v = take_value(argc, argv, &i, "--oauth-client-id",
+				&m)),
+		    m) {
+			if (v == NULL || *v == '\0')
+				return usage_error("%s needs a value", a);
+			o.oauth_client_id = v;
+		} else if ((v = take_value(argc, argv, &i, "--oauth-issuer",
+				&m)),
+		    m) {
+			if (v == NULL || strncmp(v, "https://", 8) != 0)
+				return usage_error("--oauth-issuer takes an "
+						   "https:// issuer URL, not "
+						   "'%s'",
+				    v ? v : "");
+			o.oauth_issuer = v;
+		} else if ((v = take_value(argc, argv, &i, "--token-file", &m)),
+		    m) {
+			if (v == NULL || *v == '\0')
+				return usage_error("%s needs a value", a);
+			o.token_file = v;
 		} else if ((v = take_value(argc, argv, &i, "--server", &m)),
 		    m) {
 			if (v == NULL)

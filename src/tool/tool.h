@@ -42,6 +42,14 @@ struct tool_opts {
 	/* scan */
 	long jobs; /* 0: default */
 	const char *output;
+	/* login --oauth */
+	bool oauth;
+	bool no_browser;
+	bool print_token;
+	long oauth_timeout_ms;
+	const char *oauth_client_id;
+	const char *oauth_issuer;
+	const char *token_file;
 	const char *args[8];
 	int nargs;
 };
