@@ -13,9 +13,11 @@ static const char usage_discover[] =
     "Usage: pacc discover [OPTIONS] ADDRESS\n"
     "       pacc probe [OPTIONS] ADDRESS | --server URL...\n"
     "       pacc login [OPTIONS] [--server URL...] ADDRESS\n"
+    "       pacc check [OPTIONS] DOMAIN\n"
     "Find every server for an email address and say how far it can be "
     "trusted;\n"
     "probe the servers without credentials; test a real login.\n"
+    "check: audit a provider's deployment of DOMAIN (exit 1 on any FAIL).\n"
     "\n"
     "Options (before or after the address):\n"
     "      --json               print one JSON object "
@@ -239,5 +241,7 @@ main(int argc, char **argv)
 		return cmd_probe(&o);
 	if (strcmp(cmd, "login") == 0)
 		return cmd_login(&o);
+	if (strcmp(cmd, "check") == 0)
+		return cmd_check(&o);
 	return usage_error("unknown command '%s'", cmd);
 }

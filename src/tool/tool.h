@@ -45,6 +45,7 @@ int tool_setup_ctx(pacc_ctx *ctx, struct tool_opts *o);
 int cmd_discover(struct tool_opts *o);
 int cmd_probe(struct tool_opts *o);
 int cmd_login(struct tool_opts *o);
+int cmd_check(struct tool_opts *o);
 void out_text_result(const pacc_result *res);
 int out_json_result(const pacc_result *res, const pacc_changes *changes);
 void out_text_changes(const pacc_changes *changes, const char *file);
