@@ -59,6 +59,10 @@ pacc__ck_ac_start(struct pacc_check *c)
 	fo.allow_http = true;
 	a->ac[2] = pacc__ck_fetch(c, &fo);
 	pacc__ck_discover(c, PACC_MECH_AUTOCONFIG);
+	/* the host names' own answers, for the dnssec group (the fetcher
+	 * asks them too, through the same resolver and cache) */
+	snprintf(url, sizeof(url), "autoconfig.%s", c->domain);
+	pacc__ck_dns(c, url, PACC__RR_A);
 
 	if (pacc__autodiscover_request(&a->adbody, &len, c->address) !=
 	    PACC_OK)
@@ -77,6 +81,8 @@ pacc__ck_ac_start(struct pacc_check *c)
 	a->ad[1] = pacc__ck_fetch(c, &fo);
 	snprintf(url, sizeof(url), "_autodiscover._tcp.%s", c->domain);
 	a->adsrv = pacc__ck_dns(c, url, PACC__RR_SRV);
+	snprintf(url, sizeof(url), "autodiscover.%s", c->domain);
+	pacc__ck_dns(c, url, PACC__RR_A);
 	pacc__ck_discover(c, PACC_MECH_AUTODISCOVER);
 	return c->oom ? PACC_ENOMEM : PACC_OK;
 }

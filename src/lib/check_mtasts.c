@@ -34,6 +34,8 @@ pacc__ck_sts_start(struct pacc_check *c)
 	snprintf(name, sizeof(name), "_mta-sts.%s", c->domain);
 	s->txt = pacc__ck_dns(c, name, PACC__RR_TXT);
 	s->mx = pacc__ck_dns(c, c->domain, PACC__RR_MX);
+	snprintf(name, sizeof(name), "mta-sts.%s", c->domain);
+	pacc__ck_dns(c, name, PACC__RR_A);
 	snprintf(s->url, sizeof(s->url),
 	    "https://mta-sts.%s/.well-known/mta-sts.txt", c->domain);
 	memset(&fo, 0, sizeof(fo));
