@@ -66,9 +66,8 @@ typedef void (
  * pacc_check_result_error() is PACC_EADDRESS.  Runs count in
  * pacc_ctx_pending() until delivered.  PACC_EINVAL, PACC_ENOMEM.
  */
-int pacc_check_start(pacc_check **out, struct pacc_ctx *ctx,
-    const char *domain, const pacc_check_opts *opts, pacc_check_cb cb,
-    void *ud);
+int pacc_check_start(pacc_check **out, struct pacc_ctx *ctx, const char *domain,
+    const pacc_check_opts *opts, pacc_check_cb cb, void *ud);
 /* Stop a run before its callback; the callback is not called. */
 void pacc_check_cancel(pacc_check *c);
 /*

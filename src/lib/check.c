@@ -181,9 +181,9 @@ dns_answer(void *ud, int status, const struct pacc__dns_answer *a)
 		q->reason = a->reason;
 		if (a->why && (q->why = pacc__strdup(a->why)) == NULL)
 			c->oom = true;
-		if (n && ((q->rr = pacc__calloc(n, sizeof(*q->rr))) == NULL ||
-			     (q->len = pacc__calloc(n, sizeof(*q->len))) ==
-				 NULL)) {
+		if (n &&
+		    ((q->rr = pacc__calloc(n, sizeof(*q->rr))) == NULL ||
+			(q->len = pacc__calloc(n, sizeof(*q->len))) == NULL)) {
 			c->oom = true;
 			n = 0;
 		}
@@ -263,8 +263,7 @@ pacc__ck_txts(const struct ck_dns *q, size_t *n)
 	if ((v = pacc__calloc(q->n + 1, sizeof(*v))) == NULL)
 		return NULL;
 	for (size_t i = 0; i < q->n; i++) {
-		if (pacc__rr_txt(&v[*n], &len, q->rr[i], q->len[i]) ==
-		    PACC_OK)
+		if (pacc__rr_txt(&v[*n], &len, q->rr[i], q->len[i]) == PACC_OK)
 			(*n)++;
 	}
 	return v;
@@ -562,7 +561,8 @@ report(struct pacc_check *c)
 		/* an environment error, not a finding (DESIGN §4) */
 		r->error = PACC_EDNS;
 		pacc__free(r->errmsg);
-		r->errmsg = pacc__strfmt("the resolver cannot be used: %s", why);
+		r->errmsg = pacc__strfmt("the resolver cannot be used: %s",
+		    why);
 		if (r->errmsg == NULL)
 			c->oom = true;
 	} else if (r->error == PACC_OK) {
@@ -921,8 +921,9 @@ pacc_check_result_to_json(char **out, const pacc_check_result *r,
 			goto out;
 	if (jset(o, "domain", json_string(r->domain ? r->domain : "")) ||
 	    jset(o, "error",
-		r->error == PACC_OK ? json_null()
-				    : json_string(pacc_status_name(r->error))) ||
+		r->error == PACC_OK
+		    ? json_null()
+		    : json_string(pacc_status_name(r->error))) ||
 	    jset(o, "message", json_string(r->errmsg ? r->errmsg : "")) ||
 	    jset(o, "elapsed_ms", json_integer(r->elapsed_ms)))
 		goto out;

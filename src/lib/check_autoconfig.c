@@ -64,8 +64,7 @@ pacc__ck_ac_start(struct pacc_check *c)
 	snprintf(url, sizeof(url), "autoconfig.%s", c->domain);
 	pacc__ck_dns(c, url, PACC__RR_A);
 
-	if (pacc__autodiscover_request(&a->adbody, &len, c->address) !=
-	    PACC_OK)
+	if (pacc__autodiscover_request(&a->adbody, &len, c->address) != PACC_OK)
 		return PACC_ENOMEM;
 	memset(&fo, 0, sizeof(fo));
 	fo.url = url;
@@ -180,7 +179,8 @@ scan_placeholders(const char *s, struct ac_issues *is)
 		snprintf(tok, sizeof(tok), "%.*s", (int)n, p);
 		if (is->placeholder[0] == '\0')
 			snprintf(is->placeholder, sizeof(is->placeholder),
-			    "unknown or misspelled placeholder \"%s\" in \"%s\" "
+			    "unknown or misspelled placeholder \"%s\" in "
+			    "\"%s\" "
 			    "(clients use it literally)",
 			    tok, s);
 		p += n - 1;
@@ -270,8 +270,8 @@ check_server(const struct pacc__xml_node *sv, bool incoming,
 		is->nin++;
 	else
 		is->nout++;
-	for (const struct pacc__xml_node *a = pacc__xml_child(sv,
-		 "authentication");
+	for (const struct pacc__xml_node *a =
+		 pacc__xml_child(sv, "authentication");
 	     a; a = pacc__xml_next(a, "authentication")) {
 		const char *v = a->text;
 
@@ -358,11 +358,11 @@ report_xml(struct pacc_check *c, const struct ck_fetch *f)
 	}
 	for (const struct pacc__xml_node *d = pacc__xml_child(ep, "domain"); d;
 	     d = pacc__xml_next(d, "domain"))
-		if (d->text && (strcasecmp(d->text, c->domain) == 0 ||
-				   strcmp(d->text, "%EMAILDOMAIN%") == 0))
+		if (d->text &&
+		    (strcasecmp(d->text, c->domain) == 0 ||
+			strcmp(d->text, "%EMAILDOMAIN%") == 0))
 			listed = true;
-	if (ver == NULL ||
-	    (strcmp(ver, "1.1") != 0 && strcmp(ver, "1.2") != 0))
+	if (ver == NULL || (strcmp(ver, "1.1") != 0 && strcmp(ver, "1.2") != 0))
 		pacc__ck_add(c, CK_AC_XML, PACC_CHECK_WARN,
 		    "clientConfig version \"%s\" (1.1 or 1.2 expected)",
 		    ver ? ver : "(none)");
@@ -373,12 +373,12 @@ report_xml(struct pacc_check *c, const struct ck_fetch *f)
 		pacc__ck_add(c, CK_AC_XML, PACC_CHECK_PASS,
 		    "well-formed clientConfig %s listing %s", ver, c->domain);
 	is.oauth_block = pacc__xml_child(root, "oAuth2") != NULL;
-	for (const struct pacc__xml_node *s = pacc__xml_child(ep,
-		 "incomingServer");
+	for (const struct pacc__xml_node *s =
+		 pacc__xml_child(ep, "incomingServer");
 	     s; s = pacc__xml_next(s, "incomingServer"))
 		check_server(s, true, &is);
-	for (const struct pacc__xml_node *s = pacc__xml_child(ep,
-		 "outgoingServer");
+	for (const struct pacc__xml_node *s =
+		 pacc__xml_child(ep, "outgoingServer");
 	     s; s = pacc__xml_next(s, "outgoingServer"))
 		check_server(s, false, &is);
 	walk_placeholders(root, &is);
@@ -479,8 +479,8 @@ pacc__ck_ac_report(struct pacc_check *c)
 		pacc__ck_add(c, CK_AC_HTTPS, PACC_CHECK_PASS,
 		    "served over https with a valid certificate");
 	if (is_xml_type(use->ctype))
-		pacc__ck_add(c, CK_AC_CTYPE, PACC_CHECK_PASS,
-		    "Content-Type %s", use->ctype);
+		pacc__ck_add(c, CK_AC_CTYPE, PACC_CHECK_PASS, "Content-Type %s",
+		    use->ctype);
 	else
 		pacc__ck_add(c, CK_AC_CTYPE, PACC_CHECK_WARN,
 		    "Content-Type is %s, not application/xml or text/xml",

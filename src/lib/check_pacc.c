@@ -128,8 +128,7 @@ pacc__ck_pacc_more(struct pacc_check *c)
 	struct ck_pacc *p = c->pacc;
 	char why[256];
 
-	if (p->doc == NULL || p->doc->status != PACC_OK ||
-	    p->doc->body == NULL)
+	if (p->doc == NULL || p->doc->status != PACC_OK || p->doc->body == NULL)
 		return;
 	if (pacc__pacc_json_parse(&p->cfg, p->doc->body, p->doc->len,
 		c->address, why, sizeof(why)) != PACC_OK)
@@ -197,14 +196,15 @@ digest_of(const unsigned char *body, size_t len, enum pacc__digest_alg alg,
 {
 	const EVP_MD *m = alg_md(alg);
 
-	return m && EVP_Digest(body ? body : (const unsigned char *)"", len, md,
-			mdlen, m, NULL);
+	return m &&
+	    EVP_Digest(body ? body : (const unsigned char *)"", len, md, mdlen,
+		m, NULL);
 }
 
 /* The record a provider must publish for exactly these bytes. */
 static void
-expected_record(char *buf, size_t len, const unsigned char *body,
-    size_t blen, enum pacc__digest_alg alg)
+expected_record(char *buf, size_t len, const unsigned char *body, size_t blen,
+    enum pacc__digest_alg alg)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	char b64[128];
@@ -293,14 +293,14 @@ check_document(json_t *j, struct doc_issues *d)
 	}
 	if (json_object_get(j, "servers") && !json_object_get(j, "protocols"))
 		issue(d, true,
-		    "the document uses the earlier draft's format (\"servers\"); "
+		    "the document uses the earlier draft's format "
+		    "(\"servers\"); "
 		    "the current draft wants \"protocols\"");
 	pr = json_object_get(j, "protocols");
 	if (!json_is_object(pr)) {
 		issue(d, true, "\"protocols\" is missing or not an object");
 	} else {
-		json_object_foreach(pr, key, v)
-		{
+		json_object_foreach (pr, key, v) {
 			bool is_host = false, is_url = false;
 
 			for (size_t i = 0; i < PACC__ARRAY_LEN(host_keys); i++)
@@ -468,8 +468,7 @@ report_digest(struct pacc_check *c, const struct ck_pacc *p,
 			    "the %s digest of the %zu bytes served matches "
 			    "%s",
 			    pacc__digest_alg_name(t->recs[i].alg), f->len,
-			    t->nrecs > 1 ? "one of the records"
-					 : "the record");
+			    t->nrecs > 1 ? "one of the records" : "the record");
 			return;
 		}
 	}
@@ -552,8 +551,7 @@ report_fetch(struct pacc_check *c, const struct ck_pacc *p, bool resolves)
 	else if (!tls_ok && strcmp(code, "tls-version") != 0 &&
 	    strcmp(code, "tls-error") != 0)
 		pacc__ck_add(c, CK_PACC_FETCH, PACC_CHECK_FAIL,
-		    "the document cannot be retrieved (%s): %s", code,
-		    detail);
+		    "the document cannot be retrieved (%s): %s", code, detail);
 	else if (http_ok && strcmp(code, "http-status") == 0)
 		pacc__ck_add(c, CK_PACC_FETCH, PACC_CHECK_FAIL,
 		    "%s answers HTTP %ld, not 200", p->url, f->http_code);
@@ -562,8 +560,7 @@ report_fetch(struct pacc_check *c, const struct ck_pacc *p, bool resolves)
 		    "reported above (%s)", code);
 	if (ok)
 		pacc__ck_add(c, CK_PACC_SIZE, PACC_CHECK_PASS,
-		    "%zu bytes (the limit is %d)", f->len,
-		    PACC__MAX_DOC_BYTES);
+		    "%zu bytes (the limit is %d)", f->len, PACC__MAX_DOC_BYTES);
 	else if (strcmp(code, "too-large") == 0)
 		pacc__ck_add(c, CK_PACC_SIZE, PACC_CHECK_FAIL,
 		    "the document is larger than %d bytes, the limit every "
@@ -630,8 +627,7 @@ report_probes(struct pacc_check *c, enum ck_id which, const char *none)
 }
 
 void
-pacc__ck_report_probes(struct pacc_check *c, enum ck_id which,
-    const char *none)
+pacc__ck_report_probes(struct pacc_check *c, enum ck_id which, const char *none)
 {
 	report_probes(c, which, none);
 }
@@ -710,7 +706,7 @@ pacc__ck_pacc_report(struct pacc_check *c)
 		pacc__ck_add(c, CK_PACC_RESOLVE, PACC_CHECK_FAIL,
 		    "ua-auto-config.%s has no address (%s)", c->domain,
 		    p->a && p->a->nxdomain ? "NXDOMAIN"
-		    : p->a && p->a->done && p->a->status == PACC_OK &&
+			: p->a && p->a->done && p->a->status == PACC_OK &&
 			    p->a->sec != PACC_DNSSEC_BOGUS
 			? "no A/AAAA records"
 			: pacc__ck_dns_failure(p->a));
@@ -754,9 +750,8 @@ pacc__ck_paccmx_report(struct pacc_check *c)
 	case PACC_ATTEMPT_OK:
 		pacc__ck_add(c, CK_PACCMX_FALLBACK, PACC_CHECK_PASS,
 		    "clients find \"%s\" through the MX hosts: %s",
-		    pacc_result_provider_name(r)
-			? pacc_result_provider_name(r)
-			: "a configuration",
+		    pacc_result_provider_name(r) ? pacc_result_provider_name(r)
+						 : "a configuration",
 		    pacc_attempt_detail(a));
 		return;
 	case PACC_ATTEMPT_ABSENT:
@@ -769,13 +764,12 @@ pacc__ck_paccmx_report(struct pacc_check *c)
 	if (code && strcmp(code, "dnssec-bogus") != 0 &&
 	    !pacc__ck_sts_mx_publish_pacc(c)) {
 		pacc__ck_add(c, CK_PACCMX_FALLBACK, PACC_CHECK_SKIP,
-		    "the MX hosts publish no PACC record: not used (%s)",
-		    code);
+		    "the MX hosts publish no PACC record: not used (%s)", code);
 		return;
 	}
 	pacc__ck_add(c, CK_PACCMX_FALLBACK, PACC_CHECK_FAIL,
 	    "the MX hosts publish PACC but clients cannot use it: %s: %s",
-	    code ? code : pacc_attempt_outcome_name(
-			   pacc_attempt_outcome_get(a)),
+	    code ? code
+		 : pacc_attempt_outcome_name(pacc_attempt_outcome_get(a)),
 	    pacc_attempt_detail(a));
 }

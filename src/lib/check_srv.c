@@ -169,8 +169,7 @@ cname_target(const struct ck_dns *q, char *buf, size_t len)
 }
 
 static void
-append(char *buf, size_t len, const char *fmt, const char *a,
-    const char *b)
+append(char *buf, size_t len, const char *fmt, const char *a, const char *b)
 {
 	size_t l = strlen(buf);
 
@@ -235,8 +234,7 @@ pacc__ck_srv_report(struct pacc_check *c)
 		    "8620, 5804 labels)");
 		return;
 	}
-	pacc__ck_add(c, CK_SRV_RECORDS, PACC_CHECK_PASS, "published: %s",
-	    have);
+	pacc__ck_add(c, CK_SRV_RECORDS, PACC_CHECK_PASS, "published: %s", have);
 	if (nonstd[0])
 		pacc__ck_add(c, CK_SRV_LABEL, PACC_CHECK_WARN,
 		    "%s is not an RFC 6186 label (port 25 is for relay, not "
@@ -295,12 +293,11 @@ pacc__ck_srv_report(struct pacc_check *c)
 				    t->a && t->a->nxdomain
 					? "NXDOMAIN"
 					: (t->a && t->a->done &&
-						  t->a->status == PACC_OK
+						      t->a->status == PACC_OK
 						  ? "no A/AAAA"
 						  : pacc__ck_dns_failure(
 							t->a)));
-			if (pacc__registrable_domain(&rd, t->name) ==
-				PACC_OK &&
+			if (pacc__registrable_domain(&rd, t->name) == PACC_OK &&
 			    mydom && strcmp(rd, mydom) != 0)
 				append(outside, sizeof(outside), "%s (%s)",
 				    t->name, rd);

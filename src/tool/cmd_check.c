@@ -47,8 +47,9 @@ cmd_check(struct tool_opts *o)
 	int rc, status;
 
 	if (o->nargs != 1) {
-		fprintf(stderr, "pacc: check takes exactly one DOMAIN\n"
-				"Try 'pacc --help'.\n");
+		fprintf(stderr,
+		    "pacc: check takes exactly one DOMAIN\n"
+		    "Try 'pacc --help'.\n");
 		return EXIT_USAGE;
 	}
 	if (pacc_ctx_new(&ctx) != PACC_OK) {
@@ -89,8 +90,7 @@ cmd_check(struct tool_opts *o)
 	} else {
 		status = EXIT_FOUND;
 		for (size_t i = 0; i < pacc_check_result_count(res); i++)
-			if (pacc_check_result_status(res, i) ==
-			    PACC_CHECK_FAIL)
+			if (pacc_check_result_status(res, i) == PACC_CHECK_FAIL)
 				status = EXIT_NEGATIVE;
 	}
 out:
