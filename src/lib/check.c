@@ -40,6 +40,9 @@ static const struct ck_idinfo {
 #undef CK__XX
 };
 
+/* a probe request names the checks that asked for it in 64 bits */
+_Static_assert(CK__COUNT <= 64, "more than 64 check ids");
+
 /* ------------------------------------------------------------ results */
 
 static void
@@ -383,9 +386,12 @@ pacc__ck_probe(struct pacc_check *c, enum ck_id id, const char *url)
 	if (c->nreqs >= PACC_PROBE_MAX_SERVERS ||
 	    pacc_probe_url_check(url, NULL, 0) != PACC_OK)
 		return;
-	for (size_t i = 0; i < c->nreqs; i++)
-		if (c->reqs[i].id == id && strcmp(c->reqs[i].url, url) == 0)
+	for (size_t i = 0; i < c->nreqs; i++) {
+		if (strcmp(c->reqs[i].url, url) == 0) {
+			c->reqs[i].ids |= 1ull << id;
 			return;
+		}
+	}
 	nv = pacc__reallocarray(c->reqs, c->nreqs + 1, sizeof(*nv));
 	if (nv == NULL) {
 		c->oom = true;
@@ -396,7 +402,7 @@ pacc__ck_probe(struct pacc_check *c, enum ck_id id, const char *url)
 		c->oom = true;
 		return;
 	}
-	nv[c->nreqs].id = id;
+	nv[c->nreqs].ids = 1ull << id;
 	c->nreqs++;
 }
 
@@ -407,11 +413,12 @@ pacc__ck_probe_count(const struct pacc_check *c)
 }
 
 const pacc_probe_server *
-pacc__ck_probe_server(const struct pacc_check *c, size_t i, enum ck_id *id)
+pacc__ck_probe_server(const struct pacc_check *c, size_t i, enum ck_id id,
+    bool *asked)
 {
+	*asked = i < c->nreqs && (c->reqs[i].ids & (1ull << id)) != 0;
 	if (i >= c->nreqs)
 		return NULL;
-	*id = c->reqs[i].id;
 	if (c->probe_res == NULL ||
 	    pacc_probe_result_server_count(c->probe_res) != c->nreqs)
 		return NULL;

@@ -125,7 +125,7 @@ struct ck_disc {
 
 /* A server to probe live, and the check its verdict belongs to. */
 struct ck_probe_req {
-	enum ck_id id;
+	unsigned long long ids; /* 1ull << enum ck_id: probed once, for all */
 	char *url;
 };
 
@@ -171,10 +171,11 @@ struct ck_fetch *pacc__ck_fetch(struct pacc_check *c,
 struct ck_disc *pacc__ck_discover(struct pacc_check *c, pacc_mechanism m);
 /* Probe this server URL (pacc_probe_opts.urls form) in round 2. */
 void pacc__ck_probe(struct pacc_check *c, enum ck_id id, const char *url);
-/* The probe verdicts of one check, in request order. */
+/* The probe verdicts, in request order: server i (NULL when it has none)
+ * and whether check `id` asked for it. */
 size_t pacc__ck_probe_count(const struct pacc_check *c);
 const pacc_probe_server *pacc__ck_probe_server(const struct pacc_check *c,
-    size_t i, enum ck_id *id);
+    size_t i, enum ck_id id, bool *asked);
 /* Remaining time of the run (>= 1 ms). */
 long pacc__ck_remaining(const struct pacc_check *c);
 /* Add a finding. */

@@ -588,11 +588,11 @@ report_probes(struct pacc_check *c, enum ck_id which, const char *none)
 
 	for (size_t i = 0; i < pacc__ck_probe_count(c); i++) {
 		const pacc_probe_server *s;
-		enum ck_id id;
+		bool asked;
 		char what[400];
 
-		s = pacc__ck_probe_server(c, i, &id);
-		if (id != which)
+		s = pacc__ck_probe_server(c, i, which, &asked);
+		if (!asked)
 			continue;
 		n++;
 		if (s == NULL) {

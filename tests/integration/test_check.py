@@ -27,7 +27,7 @@ PACC = None
 WORLD = {}
 # generous: the sanitized build is about three times slower, and the
 # audit's live probes run after every document has arrived
-TIMEOUT = 10.0
+TIMEOUT = 20.0
 _cache = {}
 
 
@@ -53,16 +53,34 @@ def run(domain, *extra, timeout=TIMEOUT, resolver=None, json_out=True):
 def check(domain):
     """The --json audit of a domain (once per domain), schema-validated."""
     if domain not in _cache:
-        p, _ = run(domain)
-        try:
-            obj = json.loads(p.stdout.decode("utf-8"))
-        except ValueError as e:
-            raise AssertionError("not one JSON object on stdout (%s): %r\n"
-                                 "stderr: %s" % (e, p.stdout[:500],
-                                                 p.stderr.decode()[:2000]))
-        validate(obj)
+        for attempt in range(3):
+            p, _ = run(domain)
+            try:
+                obj = json.loads(p.stdout.decode("utf-8"))
+            except ValueError as e:
+                raise AssertionError("not one JSON object on stdout (%s): "
+                                     "%r\nstderr: %s" % (
+                                         e, p.stdout[:500],
+                                         p.stderr.decode()[:2000]))
+            validate(obj)
+            # a loaded machine (the sanitized build, other test worlds)
+            # may make the deadline stop an audit: that says nothing
+            # about the domain, so ask again (tests never assert speed)
+            if "deadline stopped" not in obj["message"]:
+                break
         _cache[domain] = (p.returncode, obj)
     return _cache[domain]
+
+
+def setUpModule():
+    """Audit every domain the tests name at once, a few at a time: each
+    audit mostly waits for servers, and the sanitized build is slow."""
+    from concurrent.futures import ThreadPoolExecutor
+    with open(os.path.abspath(__file__), encoding="utf-8") as f:
+        names = set(re.findall(r'(?:expect|check)\(\s*"([^"]+\.example)"',
+                               f.read()))
+    with ThreadPoolExecutor(max_workers=3) as ex:
+        list(ex.map(check, sorted(names)))
 
 
 def findings(obj, check_id):
