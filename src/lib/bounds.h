@@ -25,4 +25,7 @@
 #define PACC__MAX_DNS_MESSAGE 65535	 /* a DoH answer (RFC 8484 §6) */
 #define PACC__DEFAULT_ISPDB_URL "https://autoconfig.thunderbird.net/v1.1/"
 
+/* Autodiscover: one response (discover and check) */
+#define PACC__MAX_AUTODISCOVER_BYTES (64 * 1024)
+
 #endif

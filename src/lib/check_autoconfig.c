@@ -24,7 +24,6 @@
 #define AC_PATH "/mail/config-v1.1.xml"
 #define AC_WELLKNOWN "/.well-known/autoconfig/mail/config-v1.1.xml"
 #define AD_PATH "/autodiscover/autodiscover.xml"
-#define AD_MAX_BYTES (64 * 1024) /* as the autodiscover mechanism */
 
 struct ck_ac {
 	struct ck_fetch *ac[3]; /* https autoconfig., https well-known, http */
@@ -68,7 +67,7 @@ pacc__ck_ac_start(struct pacc_check *c)
 		return PACC_ENOMEM;
 	memset(&fo, 0, sizeof(fo));
 	fo.url = url;
-	fo.max_body = AD_MAX_BYTES;
+	fo.max_body = PACC__MAX_AUTODISCOVER_BYTES;
 	fo.accept = "text/xml";
 	fo.content_type = "text/xml";
 	fo.post_body = a->adbody;
