@@ -227,6 +227,11 @@ class Pacc(Base):
     def test_not_found(self):
         self.expect("status404.example", "pacc.fetch", "FAIL", "HTTP 404")
 
+    def test_host_does_not_resolve(self):
+        self.expect("cknohost.example", "pacc.resolve", "FAIL", "NXDOMAIN")
+        self.expect("cknohost.example", "pacc.fetch", "SKIP",
+                    "does not resolve")
+
     def test_not_published(self):
         self.expect("mxhost.example", "pacc.txt", "SKIP", "not published")
 

@@ -5,7 +5,8 @@
 # tls12, redirect, big, badjson, nodigest, bogus, mxtesting, mxnotinpolicy, srvdot,
 # srvoutside, achttp, ad, adredir, paccwins); see tests/world/README.md.
 CHECK_ZONES=(ckgood.example cktxt.example ckwild.example cksrvport.example cksrvdot.example
-    cksrvcname.example ckacplain.example ckacbad.example ckdoc.example ckprobe.example)
+    cksrvcname.example ckacplain.example ckacbad.example ckdoc.example ckprobe.example
+    cknohost.example)
 
 check_ac_bad() { # a clientConfig with a misspelled placeholder, an unknown socketType,
                  # 993 with STARTTLS and OAuth2 without an <oAuth2> block
@@ -130,6 +131,9 @@ part_check_zones() {
     zbegin ckdoc.example          # PACC document with a provider name over 60 bytes
     pacc "" "$WEB_IP" "$(docpath ua-auto-config.ckdoc.example)"
     svc_hosts imap smtp jmap dav auth
+
+    zbegin cknohost.example       # a v=UAAC1 record, but no ua-auto-config host at all
+    rr "_ua-auto-config TXT $(txt256 "$(docpath ua-auto-config.ckgood.example)")"
 
     zbegin ckprobe.example        # PACC imap host on the STARTTLS-only listener (993 refused)
     pacc "" "$WEB_IP" "$(docpath ua-auto-config.ckprobe.example)"
