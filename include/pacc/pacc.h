@@ -27,6 +27,7 @@
 
 #include <stddef.h>
 
+#include "pacc/check.h"
 #include "pacc/error.h"
 #include "pacc/login.h"
 #include "pacc/oauth.h"

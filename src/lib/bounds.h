@@ -40,4 +40,7 @@
 #define PACC__MAX_SHORT_NAME_CP 20
 #define PACC__SHOULD_SHORT_NAME_CP 12
 
+/* Autodiscover: one response (discover and check) */
+#define PACC__MAX_AUTODISCOVER_BYTES (64 * 1024)
+
 #endif

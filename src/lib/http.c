@@ -212,7 +212,7 @@ static void
 finish(struct pacc__fetch *f, int status, long http_code, const char *code)
 {
 	struct pacc__fetch_result r;
-	char *loc = NULL;
+	char *loc = NULL, *ctype = NULL;
 
 	memset(&r, 0, sizeof(r));
 	r.status = status;
@@ -224,6 +224,10 @@ finish(struct pacc__fetch *f, int status, long http_code, const char *code)
 	r.addr_sec = f->addr_sec;
 	r.www_auth = (const char *const *)f->www_auth;
 	r.nwww_auth = f->nwww_auth;
+	if (f->easy && http_code > 0 &&
+	    curl_easy_getinfo(f->easy, CURLINFO_CONTENT_TYPE, &ctype) ==
+		CURLE_OK)
+		r.content_type = ctype;
 	if (f->easy && http_code >= 300 && http_code < 400 &&
 	    curl_easy_getinfo(f->easy, CURLINFO_REDIRECT_URL, &loc) == CURLE_OK)
 		r.location = loc;

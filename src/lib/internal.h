@@ -169,6 +169,8 @@ struct pacc__fetch_result {
 	size_t nwww_auth;
 	/* TLS facts of the connection, when known */
 	const char *tls_version;
+	/* Content-Type of the response, or NULL (pacc check) */
+	const char *content_type;
 };
 
 typedef void (*pacc__fetch_cb)(void *ud, const struct pacc__fetch_result *r);

@@ -34,7 +34,7 @@ enum {
 	AD_MAX_REQUESTS = 32, /* requests per discovery, redirects included */
 	AD_MAX_SRV = 4,	      /* SRV targets used */
 	AD_MAX_ROOTS = 2 + AD_MAX_SRV,
-	AD_MAX_BYTES = 64 * 1024 /* one response */
+	AD_MAX_BYTES = PACC__MAX_AUTODISCOVER_BYTES /* one response */
 };
 
 enum fact { PENDING = 0, GOOD, NONE, BAD };

@@ -17,9 +17,11 @@ static const char usage_discover[] =
     "FILE.json\n"
     "       pacc convert [--domain DOMAIN] [--json] FILE\n"
     "       pacc scan [OPTIONS] [-j N] [-o FILE] FILE\n"
+    "       pacc check [OPTIONS] DOMAIN\n"
     "Find every server for an email address and say how far it can be "
     "trusted;\n"
     "probe the servers without credentials; test a real login.\n"
+    "check: audit a provider's deployment of DOMAIN (exit 1 on any FAIL).\n"
     "\n"
     "Options (before or after the address):\n"
     "      --json               print one JSON object "
@@ -343,5 +345,7 @@ main(int argc, char **argv)
 		return cmd_convert(&o);
 	if (strcmp(cmd, "scan") == 0)
 		return cmd_scan(&o);
+	if (strcmp(cmd, "check") == 0)
+		return cmd_check(&o);
 	return usage_error("unknown command '%s'", cmd);
 }

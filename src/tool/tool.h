@@ -63,6 +63,7 @@ int cmd_login(struct tool_opts *o);
 int cmd_publish(struct tool_opts *o);
 int cmd_convert(struct tool_opts *o);
 int cmd_scan(struct tool_opts *o);
+int cmd_check(struct tool_opts *o);
 void out_text_result(const pacc_result *res);
 int out_json_result(const pacc_result *res, const pacc_changes *changes);
 void out_text_changes(const pacc_changes *changes, const char *file);

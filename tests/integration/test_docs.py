@@ -58,6 +58,20 @@ class Docs(unittest.TestCase):
             self.assertTrue(re.search(r"\.B %s\n" % re.escape(c), man),
                             "attempt code %s is not documented in pacc(1)" % c)
 
+    def test_check_ids_documented(self):
+        """Every check id `pacc check` can emit (the table in
+        src/lib/check_int.h) has its own entry in pacc(1)."""
+        man = man_text()
+        with open(os.path.join(TOP, "src", "lib", "check_int.h"),
+                  encoding="utf-8") as f:
+            ids = re.findall(r'XX\([A-Z0-9_]+, "[a-z-]+", "([a-z0-9.-]+)"\)',
+                             f.read())
+        self.assertIn("pacc.digest", ids)
+        for cid in ids:
+            self.assertTrue(re.search(r"^\.B %s$" % re.escape(cid), man,
+                                      re.M),
+                            "check id %s is not documented in pacc(1)" % cid)
+
     def test_version(self):
         out = subprocess.run([PACC, "--version"], capture_output=True,
                              check=True).stdout.decode()
