@@ -132,3 +132,15 @@ pacc__quote(char *buf, size_t size, const char *s)
 	buf[o] = '\0';
 	return buf;
 }
+
+int
+pacc__hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}

@@ -25,5 +25,7 @@ char *pacc__buf_steal(struct pacc__buf *b, size_t *len);
 char *pacc__strfmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Untrusted text for a message: printable ASCII, at most 40 bytes. */
 const char *pacc__quote(char *buf, size_t size, const char *s);
+/* The value of one hexadecimal digit, or -1. */
+int pacc__hexval(char c);
 
 #endif

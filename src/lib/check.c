@@ -783,10 +783,8 @@ pacc_check_sync(pacc_check_result **out, pacc_ctx *ctx, const char *domain,
     const pacc_check_opts *opts)
 {
 	struct sync_state st = { NULL, false, PACC_OK };
-	struct pollfd *fds = NULL, *nf;
 	pacc_check *c = NULL;
-	size_t cap = 0, n;
-	int timeout, rc;
+	int rc;
 
 	if (out == NULL)
 		return PACC_EINVAL;
@@ -794,23 +792,7 @@ pacc_check_sync(pacc_check_result **out, pacc_ctx *ctx, const char *domain,
 	rc = pacc_check_start(&c, ctx, domain, opts, sync_cb, &st);
 	if (rc != PACC_OK)
 		return rc;
-	while (!st.done) {
-		rc = pacc_ctx_pollfds(ctx, fds, cap, &n, &timeout);
-		if (rc == PACC_ETOOBIG) {
-			nf = pacc__reallocarray(fds, n + 4, sizeof(*fds));
-			if (nf == NULL) {
-				rc = PACC_ENOMEM;
-				break;
-			}
-			fds = nf;
-			cap = n + 4;
-			continue;
-		}
-		if (poll(fds, n, timeout) < 0)
-			continue; /* EINTR */
-		pacc_ctx_process(ctx, fds, n);
-	}
-	pacc__free(fds);
+	rc = pacc__loop_run_until(ctx, &st.done);
 	if (!st.done) {
 		pacc_check_cancel(c); /* still running: nothing may stay */
 		return rc;

@@ -810,9 +810,7 @@ pacc_discover_sync(pacc_result **out, pacc_ctx *ctx, const char *address,
     const pacc_discover_opts *opts)
 {
 	struct sync_state st = { NULL, false, PACC_OK };
-	struct pollfd *fds = NULL, *nf;
-	size_t cap = 0, n;
-	int timeout, rc;
+	int rc;
 
 	if (out == NULL)
 		return PACC_EINVAL;
@@ -820,25 +818,7 @@ pacc_discover_sync(pacc_result **out, pacc_ctx *ctx, const char *address,
 	rc = pacc_discover_start(NULL, ctx, address, opts, sync_cb, &st);
 	if (rc != PACC_OK)
 		return rc;
-	while (!st.done) {
-		rc = pacc_ctx_pollfds(ctx, fds, cap, &n, &timeout);
-		if (rc == PACC_ETOOBIG) {
-			nf = pacc__reallocarray(fds, n + 4, sizeof(*fds));
-			if (nf == NULL) {
-				rc = PACC_ENOMEM;
-				break;
-			}
-			fds = nf;
-			cap = n + 4;
-			continue;
-		}
-		if (poll(fds, n, timeout) < 0) {
-			/* EINTR: go round; anything else is hopeless */
-			continue;
-		}
-		pacc_ctx_process(ctx, fds, n);
-	}
-	pacc__free(fds);
+	rc = pacc__loop_run_until(ctx, &st.done);
 	if (!st.done)
 		return rc;
 	*out = st.res;

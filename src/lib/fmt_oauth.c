@@ -455,18 +455,6 @@ fail:
 
 /* ---- the loopback redirect ---- */
 
-static int
-hexv(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* application/x-www-form-urlencoded value: '+' is a blank, %XX a byte;
  * controls are refused.  NULL when malformed or out of memory. */
 static char *
@@ -483,8 +471,8 @@ form_decode(const char *s, size_t n)
 		if (c == '+') {
 			c = ' ';
 		} else if (c == '%') {
-			int h = i + 2 < n ? hexv(s[i + 1]) : -1;
-			int l = h >= 0 ? hexv(s[i + 2]) : -1;
+			int h = i + 2 < n ? pacc__hexval(s[i + 1]) : -1;
+			int l = h >= 0 ? pacc__hexval(s[i + 2]) : -1;
 
 			if (l < 0)
 				goto bad;

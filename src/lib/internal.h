@@ -35,6 +35,8 @@ struct pacc__timer {
 };
 
 long long pacc__now_ms(void);
+/* poll(2) the context until *done; PACC_OK or PACC_ENOMEM (loop.c) */
+int pacc__loop_run_until(pacc_ctx *ctx, const bool *done);
 /* Watch fd for `events` (PACC_POLL_IN|OUT); 0 stops watching. */
 int pacc__watch_set(pacc_ctx *ctx, int fd, int events, pacc__watch_fn fn,
     void *ud);

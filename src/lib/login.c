@@ -420,18 +420,6 @@ url_fail(char *why, size_t whylen, const char *fmt, ...)
 	return PACC_EINVAL;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Percent-decoded user name (RFC 3986 §2.1), printable, or NULL. */
 static char *
 decode_user(const char *s, size_t n)
@@ -451,8 +439,8 @@ decode_user(const char *s, size_t n)
 				pacc__free(d);
 				return NULL;
 			}
-			h = hexval(s[i + 1]);
-			l = h < 0 ? -1 : hexval(s[i + 2]);
+			h = pacc__hexval(s[i + 1]);
+			l = h < 0 ? -1 : pacc__hexval(s[i + 2]);
 			if (l < 0) {
 				pacc__free(d);
 				return NULL;
@@ -2901,9 +2889,7 @@ pacc_login_sync(pacc_login_result **out, pacc_ctx *ctx,
     const pacc_login_opts *opts)
 {
 	struct sync_state st = { NULL, false, PACC_OK };
-	struct pollfd *fds = NULL, *nf;
-	size_t cap = 0, n;
-	int timeout, rc;
+	int rc;
 
 	if (out == NULL)
 		return PACC_EINVAL;
@@ -2911,23 +2897,7 @@ pacc_login_sync(pacc_login_result **out, pacc_ctx *ctx,
 	rc = pacc_login_start(NULL, ctx, plan, password, opts, sync_cb, &st);
 	if (rc != PACC_OK)
 		return rc;
-	while (!st.done) {
-		rc = pacc_ctx_pollfds(ctx, fds, cap, &n, &timeout);
-		if (rc == PACC_ETOOBIG) {
-			nf = pacc__reallocarray(fds, n + 4, sizeof(*fds));
-			if (nf == NULL) {
-				rc = PACC_ENOMEM;
-				break;
-			}
-			fds = nf;
-			cap = n + 4;
-			continue;
-		}
-		if (poll(fds, n, timeout) < 0)
-			continue; /* EINTR */
-		pacc_ctx_process(ctx, fds, n);
-	}
-	pacc__free(fds);
+	rc = pacc__loop_run_until(ctx, &st.done);
 	if (!st.done)
 		return rc;
 	*out = st.res;

@@ -231,3 +231,35 @@ pacc__loop_free(pacc_ctx *ctx)
 	ctx->nwatches = ctx->capwatches = 0;
 	ctx->timers = NULL;
 }
+
+/*
+ * The *_sync() conveniences: poll(2) the context until *done (set by the
+ * operation's callback).  PACC_OK, or PACC_ENOMEM when the descriptor array
+ * cannot grow (the operation is then still running: the caller cancels it).
+ */
+int
+pacc__loop_run_until(pacc_ctx *ctx, const bool *done)
+{
+	struct pollfd *fds = NULL, *nf;
+	size_t cap = 0, n;
+	int timeout, rc = PACC_OK;
+
+	while (!*done) {
+		rc = pacc_ctx_pollfds(ctx, fds, cap, &n, &timeout);
+		if (rc == PACC_ETOOBIG) {
+			nf = pacc__reallocarray(fds, n + 4, sizeof(*fds));
+			if (nf == NULL) {
+				rc = PACC_ENOMEM;
+				break;
+			}
+			fds = nf;
+			cap = n + 4;
+			continue;
+		}
+		if (poll(fds, n, timeout) < 0)
+			continue; /* EINTR: go round; anything else is hopeless */
+		pacc_ctx_process(ctx, fds, n);
+	}
+	pacc__free(fds);
+	return *done ? PACC_OK : rc;
+}

@@ -1361,9 +1361,7 @@ pacc_oauth_sync(pacc_oauth_result **out, pacc_ctx *ctx,
     const pacc_oauth_opts *opts, pacc_oauth_url_cb url_cb, void *ud)
 {
 	struct sync_state st = { NULL, false, PACC_OK };
-	struct pollfd *fds = NULL, *nf;
-	size_t cap = 0, n;
-	int timeout, rc;
+	int rc;
 
 	if (out == NULL)
 		return PACC_EINVAL;
@@ -1372,23 +1370,7 @@ pacc_oauth_sync(pacc_oauth_result **out, pacc_ctx *ctx,
 	rc = oauth_start(NULL, ctx, opts, url_cb, ud, sync_cb, &st);
 	if (rc != PACC_OK)
 		return rc;
-	while (!st.done) {
-		rc = pacc_ctx_pollfds(ctx, fds, cap, &n, &timeout);
-		if (rc == PACC_ETOOBIG) {
-			nf = pacc__reallocarray(fds, n + 4, sizeof(*fds));
-			if (nf == NULL) {
-				rc = PACC_ENOMEM;
-				break;
-			}
-			fds = nf;
-			cap = n + 4;
-			continue;
-		}
-		if (poll(fds, n, timeout) < 0)
-			continue; /* EINTR */
-		pacc_ctx_process(ctx, fds, n);
-	}
-	pacc__free(fds);
+	rc = pacc__loop_run_until(ctx, &st.done);
 	if (!st.done)
 		return rc;
 	*out = st.res;

@@ -353,19 +353,13 @@ issuer_problem(const char *s, const char **why)
 		unsigned v = 0;
 
 		for (int k = 1; k <= 2; k++) {
-			char c = q[k];
+			int h = pacc__hexval(q[k]);
 
-			v <<= 4;
-			if (c >= '0' && c <= '9')
-				v |= (unsigned)(c - '0');
-			else if (c >= 'a' && c <= 'f')
-				v |= (unsigned)(c - 'a' + 10);
-			else if (c >= 'A' && c <= 'F')
-				v |= (unsigned)(c - 'A' + 10);
-			else {
+			if (h < 0) {
 				*why = "has a malformed percent-encoding";
 				return true;
 			}
+			v = (v << 4) | (unsigned)h;
 		}
 		if ((v >= 'a' && v <= 'z') || (v >= 'A' && v <= 'Z') ||
 		    (v >= '0' && v <= '9') || v == '-' || v == '.' ||
