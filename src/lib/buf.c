@@ -144,3 +144,19 @@ pacc__hexval(char c)
 		return c - 'A' + 10;
 	return -1;
 }
+
+unsigned
+pacc__port_parse(const char *s)
+{
+	unsigned long v = 0;
+	size_t n = s ? strlen(s) : 0;
+
+	if (n == 0 || n > 5)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+		v = v * 10 + (unsigned long)(s[i] - '0');
+	}
+	return v >= 1 && v <= 65535 ? (unsigned)v : 0;
+}

@@ -27,5 +27,8 @@ char *pacc__strfmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 const char *pacc__quote(char *buf, size_t size, const char *s);
 /* The value of one hexadecimal digit, or -1. */
 int pacc__hexval(char c);
+/* A port number, RFC 6335 §5.1 range 1-65535, decimal digits only (no
+ * sign, no blanks); 0 when s is NULL or not one. */
+unsigned pacc__port_parse(const char *s);
 
 #endif

@@ -184,12 +184,17 @@ dns_answer(void *ud, int status, const struct pacc__dns_answer *a)
 		q->reason = a->reason;
 		if (a->why && (q->why = pacc__strdup(a->why)) == NULL)
 			c->oom = true;
-		if (n &&
-		    ((q->rr = pacc__calloc(n, sizeof(*q->rr))) == NULL ||
-			(q->len = pacc__calloc(n, sizeof(*q->len))) == NULL)) {
-			c->oom = true;
-			n = 0;
+		/* cppcheck follows one caller's empty answer into every call */
+		/* cppcheck-suppress knownConditionTrueFalse */
+		if (n > 0) {
+			q->rr = pacc__calloc(n, sizeof(*q->rr));
+			q->len = pacc__calloc(n, sizeof(*q->len));
+			if (q->rr == NULL || q->len == NULL) {
+				c->oom = true;
+				n = 0;
+			}
 		}
+		/* cppcheck-suppress knownConditionTrueFalse */
 		for (size_t i = 0; i < n; i++) {
 			q->rr[i] = pacc__malloc((size_t)a->len[i] + 1);
 			if (q->rr[i] == NULL) {

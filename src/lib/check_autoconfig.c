@@ -512,9 +512,8 @@ pacc__ck_ad_report(struct pacc_check *c)
 			auth = true;
 		else if (!nothing_there(f))
 			broken = true;
-		snprintf(buf, sizeof(buf), "%s: %s%s", f ? f->url : "?",
-		    f && f->code ? f->code : "no answer",
-		    f && f->http_code ? "" : "");
+		snprintf(buf, sizeof(buf), "%s: %s", f ? f->url : "?",
+		    f && f->code ? f->code : "no answer");
 		add_to(tried, sizeof(tried), buf);
 	}
 	if (use == NULL && !broken && !auth && !have_srv) {

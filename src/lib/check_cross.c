@@ -39,7 +39,7 @@ type_name(int t)
 void
 pacc__ck_dnssec_report(struct pacc_check *c)
 {
-	const struct ck_dns *v[256];
+	const struct ck_dns *v[256] = { NULL };
 	size_t n = 0, nall, shown = 0;
 
 	for (const struct ck_dns *q = c->dns; q && n < PACC__ARRAY_LEN(v);

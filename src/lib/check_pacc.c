@@ -176,25 +176,11 @@ read_txt(const struct ck_dns *q, struct txt_facts *t)
 	pacc__ck_strv_free(v, n);
 }
 
-static const EVP_MD *
-alg_md(enum pacc__digest_alg alg)
-{
-	switch (alg) {
-	case PACC__ALG_SHA256:
-		return EVP_sha256();
-	case PACC__ALG_SHA512:
-		return EVP_sha512();
-	case PACC__ALG_SHA3_512:
-		return EVP_sha3_512();
-	}
-	return NULL;
-}
-
 static bool
 digest_of(const unsigned char *body, size_t len, enum pacc__digest_alg alg,
     unsigned char *md, unsigned *mdlen)
 {
-	const EVP_MD *m = alg_md(alg);
+	const EVP_MD *m = pacc__digest_md(alg);
 
 	return m &&
 	    EVP_Digest(body ? body : (const unsigned char *)"", len, md, mdlen,

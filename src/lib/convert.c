@@ -82,6 +82,10 @@ where(char *buf, size_t size, const struct pacc__xml_node *n)
 	const struct pacc__xml_node *p;
 	size_t depth = 0;
 
+	if (n == NULL) {
+		snprintf(buf, size, "/");
+		return;
+	}
 	/* /clientConfig/emailProvider/incomingServer (line 12) */
 	for (p = n; p != NULL && depth < 6; p = p->parent, depth++) {
 		char seg[PATH_LEN];
@@ -183,22 +187,6 @@ host_ok(char *h)
 			h[i] = (char)(h[i] + 32);
 	return n > 0 && pacc__hostname_valid(h) && strchr(h, '.') != NULL &&
 	    strspn(h, "0123456789.") != n;
-}
-
-static unsigned
-port_of(const char *s)
-{
-	unsigned long v = 0;
-	size_t n = s ? strlen(s) : 0;
-
-	if (n == 0 || n > 5)
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return 0;
-		v = v * 10 + (unsigned long)(s[i] - '0');
-	}
-	return v >= 1 && v <= 65535 ? (unsigned)v : 0;
 }
 
 /* Authentication methods of an entry: password / OAuth2 / the others. */
@@ -346,7 +334,8 @@ take_tcp(struct cv *cv, const struct pacc__xml_node *ep, int p)
 		const char *type = pacc__xml_attr(n, "type");
 		const char *t = pacc__xml_child_text(n, "hostname");
 		const char *st = sock_of(n), *bad = NULL;
-		unsigned port = port_of(pacc__xml_child_text(n, "port"));
+		unsigned port = pacc__port_parse(
+		    pacc__xml_child_text(n, "port"));
 		bool pw, oa;
 		char other[160], *h;
 
@@ -797,7 +786,6 @@ pacc_convert_xml_to_json(char **out, size_t *outlen, pacc_diags **report,
 			rc = PACC_ENOMEM;
 			goto out;
 		}
-	rc = PACC_EFORMAT;
 	if (ndom > 1)
 		pacc__diag(cv.d, PACC_SEVERITY_NOTE, "domain-list",
 		    "/clientConfig/emailProvider/domain",

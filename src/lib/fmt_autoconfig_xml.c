@@ -310,23 +310,6 @@ subst(const struct ac *ac, char **out, const char *t, bool url)
 
 /* ---- one entry ---- */
 
-/* RFC 6335 §5.1 range; decimal digits only, no sign, no blanks inside. */
-static unsigned
-parse_port(const char *s)
-{
-	unsigned long v = 0;
-	size_t n = s ? strlen(s) : 0;
-
-	if (n == 0 || n > 5)
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return 0;
-		v = v * 10 + (unsigned long)(s[i] - '0');
-	}
-	return v >= 1 && v <= 65535 ? (unsigned)v : 0;
-}
-
 static unsigned
 auth_bits(const struct pacc__xml_node *n)
 {
@@ -455,7 +438,7 @@ take_server(struct ac *ac, const struct pacc__xml_node *n, pacc_protocol p)
 		goto out;
 	}
 	t = pacc__xml_child_text(n, "port");
-	if ((s.port = parse_port(t)) == 0) {
+	if ((s.port = pacc__port_parse(t)) == 0) {
 		skip(ac, n, "port \"%s\" is not a number in 1..65535",
 		    pacc__quote(qb, sizeof(qb), t ? t : ""));
 		goto out;

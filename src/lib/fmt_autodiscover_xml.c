@@ -264,22 +264,6 @@ norm_host(char **out, const char *s)
 	return *out ? PACC_OK : PACC_ENOMEM;
 }
 
-static unsigned
-parse_port(const char *s)
-{
-	unsigned long v = 0;
-	size_t n = s ? strlen(s) : 0;
-
-	if (n == 0 || n > 5)
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return 0;
-		v = v * 10 + (unsigned long)(s[i] - '0');
-	}
-	return v >= 1 && v <= 65535 ? (unsigned)v : 0;
-}
-
 /* SSL on without Encryption: see the top comment. */
 static pacc_tls_mode
 tls_by_port(unsigned port)
@@ -337,7 +321,7 @@ take_protocol(struct ad *ad, const struct pacc__xml_node *n, pacc_protocol p)
 	t = pacc__xml_child_text(n, "Port");
 	if (t == NULL)
 		s.port = pacc__proto_default_port(p);
-	else if ((s.port = parse_port(t)) == 0) {
+	else if ((s.port = pacc__port_parse(t)) == 0) {
 		skip(ad, n, "Port \"%s\" is not a number in 1..65535",
 		    pacc__quote(qb, sizeof(qb), t));
 		goto out;

@@ -58,7 +58,10 @@ say(char *why, size_t whylen, const char *fmt, const char *arg)
 
 	if (why == NULL || whylen == 0)
 		return;
-	snprintf(why, whylen, fmt, arg ? pacc__quote(q, sizeof(q), arg) : "");
+	if (arg == NULL)
+		snprintf(why, whylen, "%s", fmt);
+	else
+		snprintf(why, whylen, fmt, pacc__quote(q, sizeof(q), arg));
 }
 
 static json_t *

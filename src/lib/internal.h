@@ -274,6 +274,9 @@ int pacc__mech_add_confirm(struct pacc__mech *m, const char *host);
 long pacc__mech_remaining_ms(const struct pacc__mech *m);
 
 /* src_srv.c: uniform random integer in [0, max] (RFC 2782 weights). */
+/* The OpenSSL digest of a v=UAAC1 algorithm, or NULL (src_pacc.c). */
+struct evp_md_st;
+const struct evp_md_st *pacc__digest_md(enum pacc__digest_alg alg);
 unsigned pacc__srv_random(void *ud, unsigned max);
 
 extern const struct pacc__mech_ops pacc__src_pacc_ops;

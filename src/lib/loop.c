@@ -241,11 +241,13 @@ int
 pacc__loop_run_until(pacc_ctx *ctx, const bool *done)
 {
 	struct pollfd *fds = NULL, *nf;
-	size_t cap = 0, n;
-	int timeout, rc = PACC_OK;
+	size_t cap = 0, n = 0;
+	int timeout = -1, rc = PACC_OK;
 
 	while (!*done) {
 		rc = pacc_ctx_pollfds(ctx, fds, cap, &n, &timeout);
+		if (rc != PACC_OK && rc != PACC_ETOOBIG)
+			break;
 		if (rc == PACC_ETOOBIG) {
 			nf = pacc__reallocarray(fds, n + 4, sizeof(*fds));
 			if (nf == NULL) {

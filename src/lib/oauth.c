@@ -85,7 +85,6 @@ struct pacc_oauth {
 	/* authorization */
 	int lfd, cfd;
 	unsigned port;
-	unsigned cached_port;
 	char *redirect_uri;
 	char verifier[64];
 	char state[48];
@@ -136,14 +135,11 @@ random_b64url(char *out, size_t cap, size_t nbytes)
 static char *
 cat3(const char *a, const char *b, const char *c)
 {
-	size_t la = strlen(a), lb = strlen(b), lc = strlen(c);
-	char *d = pacc__malloc(la + lb + lc + 1);
+	size_t n = strlen(a) + strlen(b) + strlen(c) + 1;
+	char *d = pacc__malloc(n);
 
-	if (d == NULL)
-		return NULL;
-	memcpy(d, a, la);
-	memcpy(d + la, b, lb);
-	memcpy(d + la + lb, c, lc + 1);
+	if (d != NULL)
+		snprintf(d, n, "%s%s%s", a, b, c);
 	return d;
 }
 

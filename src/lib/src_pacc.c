@@ -80,8 +80,8 @@ pacc__verify_opted_in(const struct pacc__verify *v)
 	return v->nuaac > 0;
 }
 
-static const EVP_MD *
-alg_md(enum pacc__digest_alg alg)
+const EVP_MD *
+pacc__digest_md(enum pacc__digest_alg alg)
 {
 	switch (alg) {
 	case PACC__ALG_SHA256:
@@ -109,7 +109,7 @@ digest_matches(const struct pacc__verify *v, enum pacc__digest_alg *alg)
 			continue;
 		if (mdlen[k] == 0 &&
 		    !EVP_Digest(v->body ? v->body : (unsigned char *)"", v->len,
-			md[k], &mdlen[k], alg_md(r->alg), NULL))
+			md[k], &mdlen[k], pacc__digest_md(r->alg), NULL))
 			continue;
 		if (mdlen[k] == r->digest_len &&
 		    CRYPTO_memcmp(md[k], r->digest, r->digest_len) == 0) {

@@ -178,7 +178,6 @@ struct scan {
 	pacc_ctx *ctx;
 	pacc_discover_opts dopts;
 	FILE *in, *out;
-	const char *outname;
 	struct hset done;
 	struct job *running;
 	size_t inflight, jobs;
@@ -490,10 +489,9 @@ load_done(struct scan *sc, const char *path)
 		if (*e == '"' && hset_add(&sc->done, hash_str(s, e - s)) != 0)
 			rc = -1;
 	}
-	if (ferror(f))
+	/* a torn last line: cut it off */
+	if (ferror(f) || (seen > good && ftruncate(fileno(f), good) != 0))
 		rc = -1;
-	else if (seen > good && ftruncate(fileno(f), good) != 0)
-		rc = -1; /* a torn last line: cut it off */
 	free(line);
 	fclose(f);
 	return rc;
@@ -702,8 +700,12 @@ cmd_scan(struct tool_opts *o)
 		    "unreachable?)\n");
 out:
 	pacc_ctx_free(sc->ctx); /* cancels what still runs, no callbacks */
-	while (sc->running)
-		job_free(sc->running);
+	for (struct job *j = sc->running, *next; j != NULL; j = next) {
+		next = j->next;
+		free(j->input);
+		free(j);
+	}
+	sc->running = NULL;
 	if (sc->in && sc->in != stdin)
 		fclose(sc->in);
 	if (sc->out && sc->out != stdout && fclose(sc->out) != 0 &&
