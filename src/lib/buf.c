@@ -160,3 +160,36 @@ pacc__port_parse(const char *s)
 	}
 	return v >= 1 && v <= 65535 ? (unsigned)v : 0;
 }
+
+char *
+pacc__pct_decode(const char *s, size_t n, bool plus_is_space)
+{
+	char *d = pacc__malloc(n + 1);
+	size_t o = 0;
+
+	if (d == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		int c = (unsigned char)s[i];
+
+		if (c == '+' && plus_is_space) {
+			c = ' ';
+		} else if (c == '%') {
+			int h = i + 2 < n ? pacc__hexval(s[i + 1]) : -1;
+			int l = h >= 0 ? pacc__hexval(s[i + 2]) : -1;
+
+			if (l < 0)
+				goto bad;
+			c = h * 16 + l;
+			i += 2;
+		}
+		if (c < 0x20 || c == 0x7f)
+			goto bad;
+		d[o++] = (char)c;
+	}
+	d[o] = '\0';
+	return d;
+bad:
+	pacc__free(d);
+	return NULL;
+}

@@ -3,6 +3,7 @@
 #ifndef PACC_BUF_H
 #define PACC_BUF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct pacc__buf {
@@ -27,6 +28,11 @@ char *pacc__strfmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 const char *pacc__quote(char *buf, size_t size, const char *s);
 /* The value of one hexadecimal digit, or -1. */
 int pacc__hexval(char c);
+/* s[0..n) percent-decoded (RFC 3986 §2.1; with plus_is_space, '+' is a
+ * blank as in application/x-www-form-urlencoded) into a new string; NULL
+ * when a %XX is malformed, the result would hold a control character, or
+ * memory runs out. */
+char *pacc__pct_decode(const char *s, size_t n, bool plus_is_space);
 /* A port number, RFC 6335 §5.1 range 1-65535, decimal digits only (no
  * sign, no blanks); 0 when s is NULL or not one. */
 unsigned pacc__port_parse(const char *s);

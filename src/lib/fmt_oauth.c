@@ -458,41 +458,6 @@ fail:
 
 /* ---- the loopback redirect ---- */
 
-/* application/x-www-form-urlencoded value: '+' is a blank, %XX a byte;
- * controls are refused.  NULL when malformed or out of memory. */
-static char *
-form_decode(const char *s, size_t n)
-{
-	char *d = pacc__malloc(n + 1);
-	size_t o = 0;
-
-	if (d == NULL)
-		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		int c = (unsigned char)s[i];
-
-		if (c == '+') {
-			c = ' ';
-		} else if (c == '%') {
-			int h = i + 2 < n ? pacc__hexval(s[i + 1]) : -1;
-			int l = h >= 0 ? pacc__hexval(s[i + 2]) : -1;
-
-			if (l < 0)
-				goto bad;
-			c = h * 16 + l;
-			i += 2;
-		}
-		if (c < 0x20 || c == 0x7f)
-			goto bad;
-		d[o++] = (char)c;
-	}
-	d[o] = '\0';
-	return d;
-bad:
-	pacc__free(d);
-	return NULL;
-}
-
 void
 pacc__oauth_redirect_clear(struct pacc__oauth_redirect *r)
 {
@@ -568,7 +533,8 @@ pacc__oauth_redirect_parse(struct pacc__oauth_redirect *out, const char *req,
 				say(why, whylen, "a parameter repeats", NULL);
 				goto bad;
 			}
-			v = eq ? form_decode(eq + 1, (size_t)(pe - eq - 1))
+			v = eq ? pacc__pct_decode(eq + 1, (size_t)(pe - eq - 1),
+				     true)
 			       : pacc__strdup("");
 			if (v == NULL) {
 				say(why, whylen, "a malformed parameter", NULL);

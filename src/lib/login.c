@@ -424,38 +424,9 @@ url_fail(char *why, size_t whylen, const char *fmt, ...)
 static char *
 decode_user(const char *s, size_t n)
 {
-	char *d = pacc__malloc(n + 1);
-	size_t o = 0;
+	char *d = pacc__pct_decode(s, n, false);
 
-	if (d == NULL)
-		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		int c = (unsigned char)s[i];
-
-		if (c == '%') {
-			int h, l;
-
-			if (i + 2 >= n) {
-				pacc__free(d);
-				return NULL;
-			}
-			h = pacc__hexval(s[i + 1]);
-			l = h < 0 ? -1 : pacc__hexval(s[i + 2]);
-			if (l < 0) {
-				pacc__free(d);
-				return NULL;
-			}
-			c = h * 16 + l;
-			i += 2;
-		}
-		if (c < 0x20 || c == 0x7f) {
-			pacc__free(d);
-			return NULL;
-		}
-		d[o++] = (char)c;
-	}
-	d[o] = '\0';
-	if (o == 0) {
+	if (d != NULL && d[0] == '\0') {
 		pacc__free(d);
 		return NULL;
 	}

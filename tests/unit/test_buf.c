@@ -151,6 +151,39 @@ append_once(void *ud)
 }
 
 static void
+test_small_helpers(void **state)
+{
+	char *d;
+
+	(void)state;
+	assert_int_equal(pacc__hexval('0'), 0);
+	assert_int_equal(pacc__hexval('f'), 15);
+	assert_int_equal(pacc__hexval('F'), 15);
+	assert_int_equal(pacc__hexval('g'), -1);
+	assert_int_equal(pacc__port_parse("993"), 993);
+	assert_int_equal(pacc__port_parse("65535"), 65535);
+	assert_int_equal(pacc__port_parse("0"), 0);
+	assert_int_equal(pacc__port_parse("65536"), 0);
+	assert_int_equal(pacc__port_parse("+1"), 0);
+	assert_int_equal(pacc__port_parse(" 1"), 0);
+	assert_int_equal(pacc__port_parse(""), 0);
+	assert_int_equal(pacc__port_parse(NULL), 0);
+	d = pacc__pct_decode("a%40b+c", 7, true);
+	assert_string_equal(d, "a@b c");
+	pacc__free(d);
+	d = pacc__pct_decode("a%40b+c", 7, false);
+	assert_string_equal(d, "a@b+c");
+	pacc__free(d);
+	assert_null(pacc__pct_decode("%4", 2, false));	  /* truncated */
+	assert_null(pacc__pct_decode("%zz", 3, false));	  /* not hex */
+	assert_null(pacc__pct_decode("a%0Ab", 5, false)); /* control */
+	assert_null(pacc__pct_decode("a\x7f", 2, false));
+	d = pacc__pct_decode("", 0, false);
+	assert_string_equal(d, "");
+	pacc__free(d);
+}
+
+static void
 test_enomem(void **state)
 {
 	(void)state;
@@ -166,6 +199,7 @@ main(void)
 		cmocka_unit_test(test_cap_exact),
 		cmocka_unit_test(test_growth_many),
 		cmocka_unit_test(test_appendf),
+		cmocka_unit_test(test_small_helpers),
 		cmocka_unit_test(test_enomem),
 	};
 
