@@ -21,25 +21,11 @@
 #include "alloc.h"
 #include "fmt.h"
 #include "bounds.h"
+#include "buf.h"
 
 #define LOCAL_MAX 64   /* RFC 5321 §4.5.3.1.1 */
 #define DOMAIN_MAX 253 /* RFC 1035 §2.3.4, presentation form */
 #define URL_MAX 2048   /* far beyond any configuration URL */
-
-static void setwhy(char *why, size_t whylen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-setwhy(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why == NULL || whylen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(why, whylen, fmt, ap);
-	va_end(ap);
-}
 
 static int
 is_alpha(unsigned char c)
@@ -184,7 +170,7 @@ idn_to_ascii(char **out, const char *udomain, char *why, size_t whylen)
 	irc = idn2_to_ascii_8z(udomain, &a,
 	    IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT);
 	if (irc != IDN2_OK) {
-		setwhy(why, whylen, "the domain is not a valid IDN: %s",
+		pacc__setwhy(why, whylen, "the domain is not a valid IDN: %s",
 		    idn2_strerror(irc));
 		return PACC_EADDRESS;
 	}
@@ -227,7 +213,7 @@ parse_local(const unsigned char *s, size_t n, char *why, size_t whylen)
 				break;
 			l = utf8_seq(s + i, n - i, &cp);
 			if (l == 0 || (is_control(cp) && cp != '\t')) {
-				setwhy(why, whylen,
+				pacc__setwhy(why, whylen,
 				    "the quoted local part "
 				    "holds a control character");
 				return 0;
@@ -235,7 +221,7 @@ parse_local(const unsigned char *s, size_t n, char *why, size_t whylen)
 			i += l;
 		}
 		if (i >= n) {
-			setwhy(why, whylen,
+			pacc__setwhy(why, whylen,
 			    "the quoted local part is not "
 			    "closed");
 			return 0;
@@ -260,17 +246,17 @@ parse_local(const unsigned char *s, size_t n, char *why, size_t whylen)
 			if (l == 0 || (cp < 0x80 && !is_atext_ascii(s[i])) ||
 			    is_control(cp)) {
 				if (cp == '"' || cp == '\\' || cp == ' ')
-					setwhy(why, whylen,
+					pacc__setwhy(why, whylen,
 					    "the local part "
 					    "needs quotes for '%c'",
 					    (char)cp);
 				else if (cp < 0x80 && !is_control(cp))
-					setwhy(why, whylen,
+					pacc__setwhy(why, whylen,
 					    "the local part "
 					    "cannot hold '%c'",
 					    (char)cp);
 				else
-					setwhy(why, whylen,
+					pacc__setwhy(why, whylen,
 					    "the local part "
 					    "holds a control character");
 				return 0;
@@ -279,19 +265,19 @@ parse_local(const unsigned char *s, size_t n, char *why, size_t whylen)
 			i += l;
 		}
 		if (i == 0) {
-			setwhy(why, whylen, "the local part is empty");
+			pacc__setwhy(why, whylen, "the local part is empty");
 			return 0;
 		}
 		if (!dot_ok)
 			goto baddot;
 	}
 	if (i >= n || s[i] != '@') {
-		setwhy(why, whylen, "no '@' after the local part");
+		pacc__setwhy(why, whylen, "no '@' after the local part");
 		return 0;
 	}
 	return i;
 baddot:
-	setwhy(why, whylen,
+	pacc__setwhy(why, whylen,
 	    "the local part has a leading, trailing or "
 	    "double dot");
 	return 0;
@@ -305,11 +291,11 @@ check_domain_text(const unsigned char *s, size_t n, char *why, size_t whylen)
 	unsigned long cp;
 
 	if (n == 0) {
-		setwhy(why, whylen, "the domain is empty");
+		pacc__setwhy(why, whylen, "the domain is empty");
 		return PACC_EADDRESS;
 	}
 	if (s[0] == '[') {
-		setwhy(why, whylen,
+		pacc__setwhy(why, whylen,
 		    "domain literals such as [192.0.2.1] are "
 		    "not supported: use the mail domain");
 		return PACC_EADDRESS;
@@ -319,7 +305,7 @@ check_domain_text(const unsigned char *s, size_t n, char *why, size_t whylen)
 
 		if (i == n || s[i] == '.') {
 			if (label == 0) {
-				setwhy(why, whylen,
+				pacc__setwhy(why, whylen,
 				    i == n ? "the domain ends with a dot"
 					   : "the domain has an empty label");
 				return PACC_EADDRESS;
@@ -334,16 +320,16 @@ check_domain_text(const unsigned char *s, size_t n, char *why, size_t whylen)
 		    (cp < 0x80 && !is_alpha(s[i]) && !is_digit(s[i]) &&
 			s[i] != '-')) {
 			if (cp == '@')
-				setwhy(why, whylen,
+				pacc__setwhy(why, whylen,
 				    "more than one '@' outside "
 				    "quotes");
 			else if (l == 1 && !is_control(cp))
-				setwhy(why, whylen,
+				pacc__setwhy(why, whylen,
 				    "the domain cannot hold "
 				    "'%c'",
 				    (char)cp);
 			else
-				setwhy(why, whylen,
+				pacc__setwhy(why, whylen,
 				    "the domain holds a "
 				    "control character");
 			return PACC_EADDRESS;
@@ -375,10 +361,10 @@ pacc__addr_parse(struct pacc__addr *out, const char *input, char *why,
 	if (out == NULL || input == NULL)
 		return PACC_EINVAL;
 	memset(out, 0, sizeof(*out));
-	setwhy(why, whylen, "ok");
+	pacc__setwhy(why, whylen, "ok");
 	n = strnlen(input, PACC__MAX_INPUT_BYTES + 1);
 	if (n > PACC__MAX_INPUT_BYTES) {
-		setwhy(why, whylen, "the address is longer than %d bytes",
+		pacc__setwhy(why, whylen, "the address is longer than %d bytes",
 		    PACC__MAX_INPUT_BYTES);
 		return PACC_EADDRESS;
 	}
@@ -390,7 +376,7 @@ pacc__addr_parse(struct pacc__addr *out, const char *input, char *why,
 	while (n > 0 && strchr(" \t\r\n", s[n - 1]) != NULL)
 		n--;
 	if (n == 0) {
-		setwhy(why, whylen, "the address is empty");
+		pacc__setwhy(why, whylen, "the address is empty");
 		return PACC_EADDRESS;
 	}
 	for (size_t i = 0; i < n;) {
@@ -398,21 +384,22 @@ pacc__addr_parse(struct pacc__addr *out, const char *input, char *why,
 		size_t l = utf8_seq(s + i, n - i, &cp);
 
 		if (l == 0) {
-			setwhy(why, whylen, "the address is not valid UTF-8");
+			pacc__setwhy(why, whylen,
+			    "the address is not valid UTF-8");
 			return PACC_EADDRESS;
 		}
 		i += l;
 	}
 	if (memchr(s, '@', n) == NULL) {
-		setwhy(why, whylen, "the address has no '@'");
+		pacc__setwhy(why, whylen, "the address has no '@'");
 		return PACC_EADDRESS;
 	}
 	ll = parse_local(s, n, why, whylen);
 	if (ll == 0)
 		return PACC_EADDRESS;
 	if (ll > LOCAL_MAX) {
-		setwhy(why, whylen, "the local part is longer than %d bytes",
-		    LOCAL_MAX);
+		pacc__setwhy(why, whylen,
+		    "the local part is longer than %d bytes", LOCAL_MAX);
 		return PACC_EADDRESS;
 	}
 	dn = n - ll - 1;
@@ -431,19 +418,19 @@ pacc__addr_parse(struct pacc__addr *out, const char *input, char *why,
 		*p = lower(*p);
 	rc = PACC_EADDRESS;
 	if (strlen(adom) > DOMAIN_MAX) {
-		setwhy(why, whylen, "the domain is longer than %d bytes",
+		pacc__setwhy(why, whylen, "the domain is longer than %d bytes",
 		    DOMAIN_MAX);
 		goto out;
 	}
 	if (!pacc__hostname_valid(adom)) {
-		setwhy(why, whylen,
+		pacc__setwhy(why, whylen,
 		    "the domain \"%s\" is not a valid host "
 		    "name",
 		    adom);
 		goto out;
 	}
 	if (nlabels(adom) < 2) {
-		setwhy(why, whylen,
+		pacc__setwhy(why, whylen,
 		    "the domain \"%s\" has a single label: "
 		    "use the full mail domain",
 		    adom);
@@ -451,7 +438,7 @@ pacc__addr_parse(struct pacc__addr *out, const char *input, char *why,
 	}
 	rc = idn_to_unicode(&uni, adom);
 	if (rc == PACC_EADDRESS)
-		setwhy(why, whylen,
+		pacc__setwhy(why, whylen,
 		    "the domain \"%s\" holds an invalid "
 		    "A-label",
 		    adom);
@@ -469,7 +456,7 @@ pacc__addr_parse(struct pacc__addr *out, const char *input, char *why,
 	out->domain_unicode = uni;
 	out->address = address;
 	local = adom = uni = address = NULL;
-	setwhy(why, whylen, "ok");
+	pacc__setwhy(why, whylen, "ok");
 	rc = PACC_OK;
 out:
 	pacc__free(local);

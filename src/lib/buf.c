@@ -193,3 +193,15 @@ bad:
 	pacc__free(d);
 	return NULL;
 }
+
+void
+pacc__setwhy(char *why, size_t whylen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (why == NULL || whylen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(why, whylen, fmt, ap);
+	va_end(ap);
+}

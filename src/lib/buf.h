@@ -26,6 +26,9 @@ char *pacc__buf_steal(struct pacc__buf *b, size_t *len);
 char *pacc__strfmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Untrusted text for a message: printable ASCII, at most 40 bytes. */
 const char *pacc__quote(char *buf, size_t size, const char *s);
+/* Format a reason into why[whylen] (nothing when why is NULL or whylen 0). */
+void pacc__setwhy(char *why, size_t whylen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* The value of one hexadecimal digit, or -1. */
 int pacc__hexval(char c);
 /* s[0..n) percent-decoded (RFC 3986 §2.1; with plus_is_space, '+' is a

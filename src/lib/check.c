@@ -924,11 +924,7 @@ pacc_check_result_to_json(char **out, const pacc_check_result *r,
 	if (json_object_set(o, "results", arr) != 0 ||
 	    json_object_set(o, "summary", sum) != 0)
 		goto out;
-	*out = json_dumps(o,
-	    JSON_ENSURE_ASCII |
-		((flags & PACC_JSON_PRETTY) ? JSON_INDENT(2) : JSON_COMPACT) |
-		JSON_PRESERVE_ORDER);
-	rc = *out ? PACC_OK : PACC_ENOMEM;
+	rc = pacc__json_text(out, o, flags, JSON_ENSURE_ASCII);
 out:
 	json_decref(arr);
 	json_decref(sum);

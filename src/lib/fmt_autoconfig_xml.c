@@ -86,20 +86,6 @@ struct ac {
 	struct pacc__config *c;
 };
 
-static void setwhy(char *why, size_t whylen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-setwhy(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (why != NULL && whylen > 0)
-		vsnprintf(why, whylen, fmt, ap);
-	va_end(ap);
-}
-
 static void skip(struct ac *ac, const struct pacc__xml_node *n, const char *fmt,
     ...) __attribute__((format(printf, 3, 4)));
 
@@ -723,7 +709,7 @@ pacc__autoconfig_parse(struct pacc__config **out, const unsigned char *xml,
 	if (rc != PACC_OK)
 		goto out;
 	if (strcmp(root->name, "clientConfig") != 0) {
-		setwhy(why, whylen,
+		pacc__setwhy(why, whylen,
 		    "the root element is <%s>, not "
 		    "<clientConfig>",
 		    pacc__quote(qb, sizeof(qb), root->name));
@@ -732,7 +718,8 @@ pacc__autoconfig_parse(struct pacc__config **out, const unsigned char *xml,
 	}
 	ep = pacc__xml_child(root, "emailProvider");
 	if (ep == NULL) {
-		setwhy(why, whylen, "the document has no <emailProvider>");
+		pacc__setwhy(why, whylen,
+		    "the document has no <emailProvider>");
 		rc = PACC_EFORMAT;
 		goto out;
 	}
@@ -744,21 +731,21 @@ pacc__autoconfig_parse(struct pacc__config **out, const unsigned char *xml,
 		*nplain = ac.nplain;
 	if (ac.c->nservers == 0) {
 		if (ac.nplain > 0 && ac.nplain == ac.skipped)
-			setwhy(why, whylen,
+			pacc__setwhy(why, whylen,
 			    "no usable server: %s%zu "
 			    "entr%s use%s socketType plain (no TLS)",
 			    ac.nplain > 1 ? "all " : "", ac.nplain,
 			    ac.nplain > 1 ? "ies" : "y",
 			    ac.nplain > 1 ? "" : "s");
 		else if (ac.skipped > 0)
-			setwhy(why, whylen, "no usable server: %s%s",
+			pacc__setwhy(why, whylen, "no usable server: %s%s",
 			    ac.skip_why, ac.skipped > 1 ? " (and more)" : "");
 		else if (ac.ignored > 0)
-			setwhy(why, whylen,
+			pacc__setwhy(why, whylen,
 			    "no usable server: only server "
 			    "types pacc does not use (such as exchange)");
 		else
-			setwhy(why, whylen,
+			pacc__setwhy(why, whylen,
 			    "no usable server: the document "
 			    "lists no incoming or outgoing server");
 		rc = PACC_EFORMAT;
@@ -767,15 +754,15 @@ pacc__autoconfig_parse(struct pacc__config **out, const unsigned char *xml,
 	if ((rc = take_provider(ac.c, root, ep)) != PACC_OK)
 		goto out;
 	if (ac.skipped > 0)
-		setwhy(why, whylen,
+		pacc__setwhy(why, whylen,
 		    "ok; skipped %zu unusable server(s), "
 		    "first: %s",
 		    ac.skipped, ac.skip_why);
 	else if (ac.truncated)
-		setwhy(why, whylen, "ok; kept the first %d servers only",
+		pacc__setwhy(why, whylen, "ok; kept the first %d servers only",
 		    AC_MAX_SERVERS);
 	else
-		setwhy(why, whylen, "ok");
+		pacc__setwhy(why, whylen, "ok");
 	*out = ac.c;
 	ac.c = NULL;
 out:

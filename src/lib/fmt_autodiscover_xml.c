@@ -83,20 +83,6 @@ struct ad {
 	char skip_why[200];
 };
 
-static void setwhy(char *why, size_t whylen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-setwhy(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (why != NULL && whylen > 0)
-		vsnprintf(why, whylen, fmt, ap);
-	va_end(ap);
-}
-
 static void skip(struct ad *ad, const struct pacc__xml_node *n, const char *fmt,
     ...) __attribute__((format(printf, 3, 4)));
 
@@ -434,7 +420,7 @@ take_redirect_addr(struct pacc__autodiscover *out, const char *address,
 	memset(&self, 0, sizeof(self));
 	rc = pacc__addr_parse(&a, t, w, sizeof(w));
 	if (rc == PACC_EADDRESS) {
-		setwhy(why, whylen,
+		pacc__setwhy(why, whylen,
 		    "the redirectAddr \"%s\" is not a valid "
 		    "address: %s",
 		    pacc__quote(qb, sizeof(qb), t), w);
@@ -446,7 +432,7 @@ take_redirect_addr(struct pacc__autodiscover *out, const char *address,
 	if (rc == PACC_ENOMEM)
 		goto out;
 	if (strcmp(a.address, rc == PACC_OK ? self.address : address) == 0) {
-		setwhy(why, whylen,
+		pacc__setwhy(why, whylen,
 		    "the redirectAddr is the address asked "
 		    "for (a redirect loop)");
 		rc = PACC_EFORMAT;
@@ -480,7 +466,7 @@ take_redirects(struct pacc__autodiscover *out,
 		if (strcasecmp(action, "redirectAddr") == 0) {
 			t = pacc__xml_child_text(acct, "RedirectAddr");
 			if (t == NULL || *t == '\0') {
-				setwhy(why, whylen,
+				pacc__setwhy(why, whylen,
 				    "Action redirectAddr "
 				    "without a RedirectAddr");
 				return PACC_EFORMAT;
@@ -490,13 +476,13 @@ take_redirects(struct pacc__autodiscover *out,
 		if (strcasecmp(action, "redirectUrl") == 0) {
 			t = pacc__xml_child_text(acct, "RedirectUrl");
 			if (t == NULL || *t == '\0') {
-				setwhy(why, whylen,
+				pacc__setwhy(why, whylen,
 				    "Action redirectUrl "
 				    "without a RedirectUrl");
 				return PACC_EFORMAT;
 			}
 			if (!pacc__https_url_valid(t)) {
-				setwhy(why, whylen,
+				pacc__setwhy(why, whylen,
 				    "the redirectUrl \"%s\" is "
 				    "not a valid https URL",
 				    pacc__quote(qb, sizeof(qb), t));
@@ -562,7 +548,7 @@ pacc__autodiscover_parse(struct pacc__autodiscover *out,
 		goto out;
 	rc = PACC_EFORMAT;
 	if (strcmp(root->name, "Autodiscover") != 0) {
-		setwhy(why, whylen,
+		pacc__setwhy(why, whylen,
 		    "the root element is <%s>, not "
 		    "<Autodiscover>",
 		    pacc__quote(qb, sizeof(qb), root->name));
@@ -570,7 +556,7 @@ pacc__autodiscover_parse(struct pacc__autodiscover *out,
 	}
 	resp = pacc__xml_child(root, "Response");
 	if (resp == NULL) {
-		setwhy(why, whylen, "the response has no <Response>");
+		pacc__setwhy(why, whylen, "the response has no <Response>");
 		goto out;
 	}
 	if ((rc = take_redirects(out, resp, address, why, whylen)) != PACC_OK)
@@ -594,17 +580,17 @@ pacc__autodiscover_parse(struct pacc__autodiscover *out,
 	if (out->cfg == NULL && out->redirect_addr == NULL &&
 	    out->redirect_url == NULL) {
 		if (out->error != NULL) {
-			setwhy(why, whylen,
+			pacc__setwhy(why, whylen,
 			    "the server answered with an "
 			    "Autodiscover error: %s",
 			    out->error);
 			rc = PACC_ENOTFOUND;
 		} else if (ad.skipped > 0) {
-			setwhy(why, whylen, "no usable server: %s%s",
+			pacc__setwhy(why, whylen, "no usable server: %s%s",
 			    ad.skip_why, ad.skipped > 1 ? " (and more)" : "");
 			rc = PACC_EFORMAT;
 		} else {
-			setwhy(why, whylen,
+			pacc__setwhy(why, whylen,
 			    "no usable server: the response "
 			    "has no IMAP, POP3 or SMTP settings and no "
 			    "redirect");
@@ -613,15 +599,15 @@ pacc__autodiscover_parse(struct pacc__autodiscover *out,
 		goto out;
 	}
 	if (ad.skipped > 0)
-		setwhy(why, whylen,
+		pacc__setwhy(why, whylen,
 		    "ok; skipped %zu unusable server(s), "
 		    "first: %s",
 		    ad.skipped, ad.skip_why);
 	else if (ad.truncated)
-		setwhy(why, whylen, "ok; kept the first %d servers only",
+		pacc__setwhy(why, whylen, "ok; kept the first %d servers only",
 		    AD_MAX_SERVERS);
 	else
-		setwhy(why, whylen, "ok");
+		pacc__setwhy(why, whylen, "ok");
 	rc = PACC_OK;
 out:
 	if (rc != PACC_OK && rc != PACC_ENOTFOUND)

@@ -14,25 +14,11 @@
 
 #include "alloc.h"
 #include "fmt.h"
+#include "buf.h"
 
 /* Bounded everything (DESIGN §2): real policies list a handful of MX. */
 #define MAX_POLICY_MX 64
 #define MAX_AGE_MAX 31557600L /* RFC 8461 §3.2: one year */
-
-static void setwhy(char *why, size_t whylen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-setwhy(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why == NULL || whylen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(why, whylen, fmt, ap);
-	va_end(ap);
-}
 
 static int
 is_alnum(unsigned char c)
@@ -217,7 +203,8 @@ policy_line(struct pacc__mtasts_policy *p, const char *s, size_t n,
 			return PACC_OK;
 		*seen |= 1;
 		if (!key_is(s + v, n - v, "STSv1")) {
-			setwhy(why, whylen, "policy version is not STSv1");
+			pacc__setwhy(why, whylen,
+			    "policy version is not STSv1");
 			return PACC_EFORMAT;
 		}
 	} else if (key_is(s, kn, "mode")) {
@@ -231,7 +218,7 @@ policy_line(struct pacc__mtasts_policy *p, const char *s, size_t n,
 		else if (key_is(s + v, n - v, "none"))
 			p->mode = PACC__MTASTS_NONE;
 		else {
-			setwhy(why, whylen,
+			pacc__setwhy(why, whylen,
 			    "policy mode is not one of "
 			    "enforce, testing, none");
 			return PACC_EFORMAT;
@@ -257,7 +244,7 @@ policy_line(struct pacc__mtasts_policy *p, const char *s, size_t n,
 		char *pat, **nmx;
 
 		if (p->nmx == MAX_POLICY_MX) {
-			setwhy(why, whylen,
+			pacc__setwhy(why, whylen,
 			    "policy lists more than %d mx "
 			    "patterns",
 			    MAX_POLICY_MX);
@@ -267,7 +254,7 @@ policy_line(struct pacc__mtasts_policy *p, const char *s, size_t n,
 		if (rc != PACC_OK)
 			return rc;
 		if (pat == NULL) {
-			setwhy(why, whylen,
+			pacc__setwhy(why, whylen,
 			    "policy mx \"%.*s\" is not a host "
 			    "name pattern",
 			    (int)(n - v > 64 ? 64 : n - v), s + v);
@@ -284,12 +271,12 @@ policy_line(struct pacc__mtasts_policy *p, const char *s, size_t n,
 	/* Unknown keys are ignored (§3.2). */
 	return PACC_OK;
 bad_age:
-	setwhy(why, whylen,
+	pacc__setwhy(why, whylen,
 	    "policy max_age is not an integer in "
 	    "0..31557600");
 	return PACC_EFORMAT;
 syntax:
-	setwhy(why, whylen, "policy line \"%.*s\" is not \"key: value\"",
+	pacc__setwhy(why, whylen, "policy line \"%.*s\" is not \"key: value\"",
 	    (int)(n > 64 ? 64 : n), s);
 	return PACC_EFORMAT;
 }
@@ -313,7 +300,7 @@ pacc__mtasts_policy_parse(struct pacc__mtasts_policy **out, const char *body,
 	if (out == NULL || (body == NULL && len > 0))
 		return PACC_EINVAL;
 	*out = NULL;
-	setwhy(why, whylen, "ok");
+	pacc__setwhy(why, whylen, "ok");
 	p = pacc__calloc(1, sizeof(*p));
 	if (p == NULL)
 		return PACC_ENOMEM;
@@ -331,7 +318,7 @@ pacc__mtasts_policy_parse(struct pacc__mtasts_policy **out, const char *body,
 		i = nl ? end + 1 : len;
 	}
 	if ((seen & 7) != 7) {
-		setwhy(why, whylen, "policy has no %s field",
+		pacc__setwhy(why, whylen, "policy has no %s field",
 		    !(seen & 1)	      ? "version"
 			: !(seen & 2) ? "mode"
 				      : "max_age");

@@ -43,6 +43,7 @@
 #include "alloc.h"
 #include "bounds.h"
 #include "fmt.h"
+#include "buf.h"
 
 #define NPROTO 8       /* pacc_protocol values 0..7 */
 #define NAME_MAX_CP 60 /* earlier draft, "name and shortName" */
@@ -55,21 +56,6 @@ struct parse {
 	size_t skipped;
 	char skip_why[160]; /* the first skip, for the "no usable" message */
 };
-
-static void setwhy(char *why, size_t whylen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-setwhy(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why == NULL || whylen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(why, whylen, fmt, ap);
-	va_end(ap);
-}
 
 static void skip(struct parse *ps, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -255,7 +241,7 @@ parse_current(struct parse *ps, struct pacc__config *c, const json_t *root,
 	int rc;
 
 	if (!json_is_object(protos)) {
-		setwhy(why, whylen, "\"protocols\" is not an object");
+		pacc__setwhy(why, whylen, "\"protocols\" is not an object");
 		return PACC_EFORMAT;
 	}
 	c->format = PACC__FMT_CURRENT;
@@ -542,7 +528,7 @@ parse_earlier(struct parse *ps, struct pacc__config *c, const json_t *root,
 				return rc;
 		}
 	} else {
-		setwhy(why, whylen,
+		pacc__setwhy(why, whylen,
 		    "\"servers\" is neither an object nor an "
 		    "array");
 		return PACC_EFORMAT;
@@ -570,9 +556,10 @@ pacc__pacc_json_parse(struct pacc__config **out, const unsigned char *body,
 		return PACC_EINVAL;
 	*out = NULL;
 	memset(&ps, 0, sizeof(ps));
-	setwhy(why, whylen, "ok");
+	pacc__setwhy(why, whylen, "ok");
 	if (len > PACC__MAX_DOC_BYTES) {
-		setwhy(why, whylen, "the document is larger than %d bytes",
+		pacc__setwhy(why, whylen,
+		    "the document is larger than %d bytes",
 		    PACC__MAX_DOC_BYTES);
 		return PACC_EFORMAT;
 	}
@@ -588,13 +575,14 @@ pacc__pacc_json_parse(struct pacc__config **out, const unsigned char *body,
 			rc = PACC_ENOMEM;
 			goto out;
 		}
-		setwhy(why, whylen, "not valid JSON (line %d, column %d): %s",
-		    err.line, err.column, err.text);
+		pacc__setwhy(why, whylen,
+		    "not valid JSON (line %d, column %d): %s", err.line,
+		    err.column, err.text);
 		rc = PACC_EFORMAT;
 		goto out;
 	}
 	if (!json_is_object(root)) {
-		setwhy(why, whylen, "the document is not a JSON object");
+		pacc__setwhy(why, whylen, "the document is not a JSON object");
 		rc = PACC_EFORMAT;
 		goto out;
 	}
@@ -605,7 +593,7 @@ pacc__pacc_json_parse(struct pacc__config **out, const unsigned char *body,
 	else if (json_object_get(root, "servers") != NULL)
 		rc = parse_earlier(&ps, c, root, why, whylen);
 	else {
-		setwhy(why, whylen,
+		pacc__setwhy(why, whylen,
 		    "the document has neither \"protocols\" "
 		    "nor \"servers\": not a PACC document");
 		rc = PACC_EFORMAT;
@@ -620,17 +608,17 @@ pacc__pacc_json_parse(struct pacc__config **out, const unsigned char *body,
 	}
 	if (c->nservers == 0) {
 		if (ps.skipped > 0)
-			setwhy(why, whylen, "no usable server: %s%s",
+			pacc__setwhy(why, whylen, "no usable server: %s%s",
 			    ps.skip_why, ps.skipped > 1 ? " (and more)" : "");
 		else
-			setwhy(why, whylen,
+			pacc__setwhy(why, whylen,
 			    "no usable server: the document "
 			    "names no protocol we know");
 		rc = PACC_EFORMAT;
 		goto out;
 	}
 	if (ps.skipped > 0)
-		setwhy(why, whylen,
+		pacc__setwhy(why, whylen,
 		    "ok; skipped %zu unusable server(s), "
 		    "first: %s",
 		    ps.skipped, ps.skip_why);

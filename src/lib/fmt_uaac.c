@@ -25,6 +25,7 @@
 #include "pacc/error.h"
 
 #include "fmt.h"
+#include "buf.h"
 
 #define MAX_TAGS 32 /* a real record has three; more is not a record */
 
@@ -37,21 +38,6 @@ struct tag {
 	struct span name, value;
 	int ok; /* syntactically valid tag-spec */
 };
-
-static void setwhy(char *why, size_t whylen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-setwhy(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why == NULL || whylen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(why, whylen, fmt, ap);
-	va_end(ap);
-}
 
 static int
 is_wsp(char c)
@@ -151,7 +137,7 @@ pacc__uaac_parse(struct pacc__uaac *out, const char *txt, size_t len, char *why,
 	if (out == NULL || (txt == NULL && len > 0))
 		return PACC_EINVAL;
 	memset(out, 0, sizeof(*out));
-	setwhy(why, whylen, "not a v=UAAC1 record");
+	pacc__setwhy(why, whylen, "not a v=UAAC1 record");
 	/* Split at every ';'; an empty last piece is the optional final ';'. */
 	for (size_t i = 0; i <= len; i++) {
 		struct span piece;
@@ -194,22 +180,23 @@ pacc__uaac_parse(struct pacc__uaac *out, const char *txt, size_t len, char *why,
 	if (v == NULL)
 		return PACC_ENOTFOUND;
 	if (!syntax_ok) {
-		setwhy(why, whylen, "v=UAAC1 record is not a valid tag list");
+		pacc__setwhy(why, whylen,
+		    "v=UAAC1 record is not a valid tag list");
 		return PACC_EFORMAT;
 	}
 	if (nv > 1 || na > 1 || nd > 1) {
-		setwhy(why, whylen, "v=UAAC1 record repeats the %s= tag",
+		pacc__setwhy(why, whylen, "v=UAAC1 record repeats the %s= tag",
 		    nv > 1	 ? "v"
 			: na > 1 ? "a"
 				 : "d");
 		return PACC_EFORMAT;
 	}
 	if (a == NULL || a->value.n == 0) {
-		setwhy(why, whylen, "v=UAAC1 record has no a= algorithm");
+		pacc__setwhy(why, whylen, "v=UAAC1 record has no a= algorithm");
 		return PACC_EFORMAT;
 	}
 	if (d == NULL || d->value.n == 0) {
-		setwhy(why, whylen, "v=UAAC1 record has no d= digest");
+		pacc__setwhy(why, whylen, "v=UAAC1 record has no d= digest");
 		return PACC_EFORMAT;
 	}
 	for (size_t i = 0; i < sizeof(algs) / sizeof(algs[0]); i++) {
@@ -218,12 +205,12 @@ pacc__uaac_parse(struct pacc__uaac *out, const char *txt, size_t len, char *why,
 		rc = pacc__base64_decode(out->digest, sizeof(out->digest),
 		    &dlen, d->value.p, d->value.n);
 		if (rc == PACC_EFORMAT) {
-			setwhy(why, whylen,
+			pacc__setwhy(why, whylen,
 			    "d= is not canonical base64 (RFC 4648 §4)");
 			goto bad;
 		}
 		if (rc != PACC_OK || dlen != algs[i].len) {
-			setwhy(why, whylen,
+			pacc__setwhy(why, whylen,
 			    "d= holds %s bytes, %s digests are %zu bytes",
 			    rc == PACC_OK ? "the wrong number of" : "too many",
 			    algs[i].name, algs[i].len);
@@ -231,12 +218,12 @@ pacc__uaac_parse(struct pacc__uaac *out, const char *txt, size_t len, char *why,
 		}
 		out->alg = algs[i].alg;
 		out->digest_len = dlen;
-		setwhy(why, whylen, "v=UAAC1 record with an %s digest",
+		pacc__setwhy(why, whylen, "v=UAAC1 record with an %s digest",
 		    algs[i].name);
 		return PACC_OK;
 	}
 	/* Algorithm agility: an unknown a= makes this RR unusable, no more. */
-	setwhy(why, whylen,
+	pacc__setwhy(why, whylen,
 	    "v=UAAC1 record uses an unsupported algorithm "
 	    "a=%.*s",
 	    (int)(a->value.n > 32 ? 32 : a->value.n), a->value.p);

@@ -59,20 +59,6 @@
 #define HOST_MAX 253
 #define USER_MAX 256
 
-static void setwhy(char *why, size_t whylen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-setwhy(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (why != NULL && whylen > 0)
-		vsnprintf(why, whylen, fmt, ap);
-	va_end(ap);
-}
-
 /* One code point of UTF-8 that jansson has validated. */
 static unsigned long
 utf8_next(const unsigned char **p)
@@ -176,7 +162,8 @@ load_json(json_t **root, const unsigned char *b, size_t len, char *why,
 
 	*root = NULL;
 	if (len > (size_t)PACC__MAX_DOC_BYTES) {
-		setwhy(why, whylen, "the document is larger than %d bytes",
+		pacc__setwhy(why, whylen,
+		    "the document is larger than %d bytes",
 		    PACC__MAX_DOC_BYTES);
 		return PACC_EFORMAT;
 	}
@@ -185,12 +172,13 @@ load_json(json_t **root, const unsigned char *b, size_t len, char *why,
 	if (*root == NULL) {
 		if (json_error_code(&err) == json_error_out_of_memory)
 			return PACC_ENOMEM;
-		setwhy(why, whylen, "not valid JSON (line %d, column %d): %s",
-		    err.line, err.column, err.text);
+		pacc__setwhy(why, whylen,
+		    "not valid JSON (line %d, column %d): %s", err.line,
+		    err.column, err.text);
 		return PACC_EFORMAT;
 	}
 	if (!json_is_object(*root)) {
-		setwhy(why, whylen, "the document is not a JSON object");
+		pacc__setwhy(why, whylen, "the document is not a JSON object");
 		json_decref(*root);
 		*root = NULL;
 		return PACC_EFORMAT;
@@ -299,12 +287,12 @@ pacc__webfinger_parse(struct pacc__wf_link **links, size_t *nlinks,
 		return PACC_EINVAL;
 	*links = NULL;
 	*nlinks = 0;
-	setwhy(why, whylen, "ok");
+	pacc__setwhy(why, whylen, "ok");
 	if ((rc = load_json(&root, jrd, len, why, whylen)) != PACC_OK)
 		goto out;
 	arr = json_object_get(root, "links");
 	if (arr != NULL && !json_is_array(arr)) {
-		setwhy(why, whylen, "\"links\" is not an array");
+		pacc__setwhy(why, whylen, "\"links\" is not an array");
 		rc = PACC_EFORMAT;
 		goto out;
 	}
@@ -342,12 +330,12 @@ pacc__webfinger_parse(struct pacc__wf_link **links, size_t *nlinks,
 	}
 	if (n == 0) { /* a valid answer: nothing published for us */
 		if (skipped > 0)
-			setwhy(why, whylen,
+			pacc__setwhy(why, whylen,
 			    "no usable email-autoconfig link: "
 			    "%zu link(s) without a valid https href",
 			    skipped);
 		else
-			setwhy(why, whylen,
+			pacc__setwhy(why, whylen,
 			    "the JRD has no email-autoconfig "
 			    "link");
 		rc = PACC_OK;
@@ -371,7 +359,7 @@ pacc__webfinger_parse(struct pacc__wf_link **links, size_t *nlinks,
 			    "\"%s\", not the address asked for",
 			    pacc__quote(qb, sizeof(qb), got));
 	}
-	setwhy(why, whylen, "ok%s%s%s", note,
+	pacc__setwhy(why, whylen, "ok%s%s%s", note,
 	    skipped ? "; skipped link(s) without a valid https href" : "",
 	    extra ? "; more links than pacc follows" : "");
 	*links = l;
@@ -556,7 +544,7 @@ pacc__webfinger_config_parse(struct pacc__config **out,
 	if (out == NULL || (json == NULL && len > 0))
 		return PACC_EINVAL;
 	*out = NULL;
-	setwhy(why, whylen, "ok");
+	pacc__setwhy(why, whylen, "ok");
 	memset(&wf, 0, sizeof(wf));
 	if ((rc = load_json(&root, json, len, why, whylen)) != PACC_OK)
 		goto out;
@@ -581,18 +569,18 @@ pacc__webfinger_config_parse(struct pacc__config **out,
 	}
 	if (c->nservers == 0) {
 		if (known == 0)
-			setwhy(why, whylen,
+			pacc__setwhy(why, whylen,
 			    "the document has no \"imap\", "
 			    "\"pop3\" or \"smtp\" member, nor \"protocols\" or "
 			    "\"servers\": not a mail configuration");
 		else
-			setwhy(why, whylen, "no usable server: %s%s",
+			pacc__setwhy(why, whylen, "no usable server: %s%s",
 			    wf.skip_why, wf.skipped > 1 ? " (and more)" : "");
 		rc = PACC_EFORMAT;
 		goto out;
 	}
 	if (wf.skipped > 0)
-		setwhy(why, whylen,
+		pacc__setwhy(why, whylen,
 		    "ok; skipped %zu unusable server(s), "
 		    "first: %s",
 		    wf.skipped, wf.skip_why);

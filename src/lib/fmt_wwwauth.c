@@ -24,26 +24,12 @@
 
 #include "alloc.h"
 #include "fmt.h"
+#include "buf.h"
 
 struct cur {
 	const char *s;
 	size_t len, i;
 };
-
-static void setwhy(char *why, size_t whylen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-setwhy(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why == NULL || whylen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(why, whylen, fmt, ap);
-	va_end(ap);
-}
 
 /* RFC 9110 §5.6.2 tchar */
 static bool
@@ -102,13 +88,13 @@ bad_char(const struct cur *c, const char *expected, char *why, size_t whylen)
 	unsigned char ch = peek(c);
 
 	if (at_end(c))
-		setwhy(why, whylen, "%s expected at the end of the value",
+		pacc__setwhy(why, whylen, "%s expected at the end of the value",
 		    expected);
 	else if (ch > 0x20 && ch < 0x7f)
-		setwhy(why, whylen, "%s expected at offset %zu, not '%c'",
+		pacc__setwhy(why, whylen, "%s expected at offset %zu, not '%c'",
 		    expected, c->i, ch);
 	else
-		setwhy(why, whylen,
+		pacc__setwhy(why, whylen,
 		    "%s expected at offset %zu, not byte 0x%02x", expected,
 		    c->i, ch);
 }
@@ -191,7 +177,7 @@ quoted_string(struct cur *c, char **out, bool *too_long, char *why,
 		unsigned char ch;
 
 		if (at_end(c)) {
-			setwhy(why, whylen,
+			pacc__setwhy(why, whylen,
 			    "a quoted string is not closed before the end of "
 			    "the value");
 			return PACC_EFORMAT;
@@ -204,7 +190,7 @@ quoted_string(struct cur *c, char **out, bool *too_long, char *why,
 		if (ch == '\\') {
 			c->i++;
 			if (at_end(c)) {
-				setwhy(why, whylen,
+				pacc__setwhy(why, whylen,
 				    "a backslash ends the value inside a "
 				    "quoted "
 				    "string");
@@ -297,7 +283,7 @@ add_param(struct pacc_challenge *ch, struct pacc__challenges *list,
 		    strncasecmp(ch->params[k].name, name, nlen) == 0) {
 			/* RFC 9110 §11.2: each name only once per challenge;
 			 * which one to believe would be a guess */
-			setwhy(why, whylen,
+			pacc__setwhy(why, whylen,
 			    "parameter '%.*s' appears twice in the %s "
 			    "challenge",
 			    (int)(nlen > 64 ? 64 : nlen), name, ch->scheme);
@@ -341,7 +327,7 @@ params(struct cur *c, struct pacc_challenge *ch, struct pacc__challenges *list,
 			return PACC_EFORMAT;
 		}
 		if (nlen > PACC__MAX_CHALLENGE_VALUE) {
-			setwhy(why, whylen,
+			pacc__setwhy(why, whylen,
 			    "a parameter name at offset %zu is longer than "
 			    "%d bytes",
 			    nstart, PACC__MAX_CHALLENGE_VALUE);
@@ -415,7 +401,7 @@ pacc__wwwauth_parse(struct pacc__challenges *list, const char *value,
 			goto out;
 		}
 		if (slen > PACC__MAX_CHALLENGE_VALUE) {
-			setwhy(why, whylen,
+			pacc__setwhy(why, whylen,
 			    "an authentication scheme at offset %zu is longer "
 			    "than %d bytes",
 			    start, PACC__MAX_CHALLENGE_VALUE);

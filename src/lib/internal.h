@@ -350,6 +350,11 @@ int pacc__xcheck_dup(struct pacc__xcheck **out, const struct pacc__xcheck *s);
 void pacc__xcheck_free(struct pacc__xcheck *x);
 /* The result's "crosscheck" JSON member (new reference), NULL on ENOMEM. */
 struct json_t *pacc__xcheck_json(const struct pacc__xcheck *x);
+/* The *_to_json() functions: o as text (PACC_JSON_PRETTY from `flags`,
+ * members in order, plus jansson's `extra` flags) in memory the caller
+ * frees with free(); o stays the caller's.  PACC_OK or PACC_ENOMEM. */
+int pacc__json_text(char **out, const struct json_t *o, unsigned flags,
+    size_t extra);
 
 /* ---- result.c ---- */
 

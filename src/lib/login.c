@@ -1439,7 +1439,7 @@ pacc_login_result_to_json(char **out, const pacc_login_result *res,
 		PACC_LOGIN_ACCOUNT_BLOCKED, PACC_LOGIN_SERVER_ERROR,
 		PACC_LOGIN_TLS_FAILURE, PACC_LOGIN_NOT_ATTEMPTED };
 	json_t *o, *conf, *doms, *servers, *sum;
-	char *s;
+	int rc;
 
 	if (out == NULL || res == NULL)
 		return PACC_EINVAL;
@@ -1520,14 +1520,9 @@ pacc_login_result_to_json(char **out, const pacc_login_result *res,
 		json_object_set_new(oj, "scopes", sc);
 		json_object_set_new(o, "oauth", oj);
 	}
-	s = json_dumps(o,
-	    (flags & PACC_JSON_PRETTY ? JSON_INDENT(2) : JSON_COMPACT) |
-		JSON_PRESERVE_ORDER);
+	rc = pacc__json_text(out, o, flags, 0);
 	json_decref(o);
-	if (s == NULL)
-		return PACC_ENOMEM;
-	*out = s;
-	return PACC_OK;
+	return rc;
 }
 
 /* ---- running a login ---- */

@@ -148,21 +148,6 @@ static const struct scheme {
 	    "/.well-known/carddav" },
 };
 
-static void setwhy(char *why, size_t whylen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-setwhy(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why == NULL || whylen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(why, whylen, fmt, ap);
-	va_end(ap);
-}
-
 static bool
 is_literal4(const char *s)
 {
@@ -188,12 +173,12 @@ parse_host(char *dst, size_t cap, const char *p, size_t n, char *why,
 	bool ascii = true;
 
 	if (n == 0) {
-		setwhy(why, whylen, "no host name");
+		pacc__setwhy(why, whylen, "no host name");
 		return PACC_EINVAL;
 	}
 	if (p[0] == '[') {
 		if (n < 3 || p[n - 1] != ']' || n - 2 >= sizeof(tmp)) {
-			setwhy(why, whylen,
+			pacc__setwhy(why, whylen,
 			    "a bracketed host must be an IPv6 "
 			    "address: [2001:db8::1]");
 			return PACC_EINVAL;
@@ -201,14 +186,16 @@ parse_host(char *dst, size_t cap, const char *p, size_t n, char *why,
 		memcpy(tmp, p + 1, n - 2);
 		tmp[n - 2] = '\0';
 		if (!is_literal6(tmp)) {
-			setwhy(why, whylen, "'%s' is not an IPv6 address", tmp);
+			pacc__setwhy(why, whylen, "'%s' is not an IPv6 address",
+			    tmp);
 			return PACC_EINVAL;
 		}
 		snprintf(dst, cap, "%s", tmp);
 		return PACC_OK;
 	}
 	if (n >= sizeof(tmp)) {
-		setwhy(why, whylen, "the host name is longer than 253 bytes");
+		pacc__setwhy(why, whylen,
+		    "the host name is longer than 253 bytes");
 		return PACC_EINVAL;
 	}
 	memcpy(tmp, p, n);
@@ -231,7 +218,7 @@ parse_host(char *dst, size_t cap, const char *p, size_t n, char *why,
 		    IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT);
 
 		if (irc != IDN2_OK) {
-			setwhy(why, whylen,
+			pacc__setwhy(why, whylen,
 			    "'%s' is not a valid IDN host "
 			    "name: %s",
 			    tmp, idn2_strerror(irc));
@@ -241,8 +228,8 @@ parse_host(char *dst, size_t cap, const char *p, size_t n, char *why,
 		idn2_free(a);
 	}
 	if (!pacc__hostname_valid(tmp)) {
-		setwhy(why, whylen, "'%.*s' is not a valid host name", (int)n,
-		    p);
+		pacc__setwhy(why, whylen, "'%.*s' is not a valid host name",
+		    (int)n, p);
 		return PACC_EINVAL;
 	}
 	snprintf(dst, cap, "%s", tmp);
@@ -259,7 +246,7 @@ parse_authority(struct target *t, const char *p, size_t n, char *why,
 
 	if (memchr(p, '@', n) != NULL) {
 		/* DESIGN §2: never credentials from argv */
-		setwhy(why, whylen,
+		pacc__setwhy(why, whylen,
 		    "a server URL takes no user name or "
 		    "password (credentials never go on the "
 		    "command line)");
@@ -269,13 +256,14 @@ parse_authority(struct target *t, const char *p, size_t n, char *why,
 		const char *rb = memchr(p, ']', n);
 
 		if (rb == NULL) {
-			setwhy(why, whylen, "'[' without ']' in the host");
+			pacc__setwhy(why, whylen,
+			    "'[' without ']' in the host");
 			return PACC_EINVAL;
 		}
 		hn = (size_t)(rb - p) + 1;
 		if (hn < n) {
 			if (p[hn] != ':') {
-				setwhy(why, whylen,
+				pacc__setwhy(why, whylen,
 				    "unexpected '%c' after "
 				    "the IPv6 address",
 				    p[hn]);
@@ -288,7 +276,7 @@ parse_authority(struct target *t, const char *p, size_t n, char *why,
 		if (colon != NULL) {
 			hn = (size_t)(colon - p);
 			if (memchr(colon + 1, ':', n - hn - 1) != NULL) {
-				setwhy(why, whylen,
+				pacc__setwhy(why, whylen,
 				    "an IPv6 address must be "
 				    "in brackets: "
 				    "[2001:db8::1]:993");
@@ -301,7 +289,7 @@ parse_authority(struct target *t, const char *p, size_t n, char *why,
 		unsigned long port = 0;
 
 		if (pl == 0 || pl > 5) {
-			setwhy(why, whylen,
+			pacc__setwhy(why, whylen,
 			    "the port must be a number from "
 			    "1 to 65535");
 			return PACC_EINVAL;
@@ -310,7 +298,7 @@ parse_authority(struct target *t, const char *p, size_t n, char *why,
 			char ch = colon[1 + i];
 
 			if (ch < '0' || ch > '9') {
-				setwhy(why, whylen,
+				pacc__setwhy(why, whylen,
 				    "the port must be a "
 				    "number from 1 to 65535");
 				return PACC_EINVAL;
@@ -318,7 +306,7 @@ parse_authority(struct target *t, const char *p, size_t n, char *why,
 			port = port * 10 + (unsigned long)(ch - '0');
 		}
 		if (port == 0 || port > 65535) {
-			setwhy(why, whylen, "port %lu is not in 1..65535",
+			pacc__setwhy(why, whylen, "port %lu is not in 1..65535",
 			    port);
 			return PACC_EINVAL;
 		}
@@ -363,18 +351,18 @@ parse_url(struct target *t, const char *url, char *why, size_t whylen)
 
 	memset(t, 0, sizeof(*t));
 	if (url == NULL) {
-		setwhy(why, whylen, "no URL");
+		pacc__setwhy(why, whylen, "no URL");
 		return PACC_EINVAL;
 	}
 	len = strnlen(url, MAX_URL_BYTES);
 	if (len >= MAX_URL_BYTES - 64) {
-		setwhy(why, whylen, "the URL is longer than %d bytes",
+		pacc__setwhy(why, whylen, "the URL is longer than %d bytes",
 		    MAX_URL_BYTES - 64);
 		return PACC_EINVAL;
 	}
 	sep = strstr(url, "://");
 	if (sep == NULL) {
-		setwhy(why, whylen,
+		pacc__setwhy(why, whylen,
 		    "not a server URL: expected SCHEME://HOST[:PORT] with "
 		    "SCHEME one of imaps, imap, pop3s, pop3, submissions, "
 		    "submission, sieve, jmap+https, caldav+https, "
@@ -388,12 +376,12 @@ parse_url(struct target *t, const char *url, char *why, size_t whylen)
 			sc = &schemes[i];
 	if (sc == NULL) {
 		if (sl == 5 && strncasecmp(url, "https", 5) == 0)
-			setwhy(why, whylen,
+			pacc__setwhy(why, whylen,
 			    "say which protocol the https URL is for: "
 			    "jmap+https://, caldav+https:// or "
 			    "carddav+https://");
 		else
-			setwhy(why, whylen,
+			pacc__setwhy(why, whylen,
 			    "unknown scheme '%.*s': use imaps, imap, pop3s, "
 			    "pop3, submissions, submission, sieve, "
 			    "jmap+https, caldav+https or carddav+https",
@@ -410,7 +398,7 @@ parse_url(struct target *t, const char *url, char *why, size_t whylen)
 		return PACC_EINVAL;
 	if (sc->well_known == NULL) {
 		if (*rest != '\0' && strcmp(rest, "/") != 0) {
-			setwhy(why, whylen,
+			pacc__setwhy(why, whylen,
 			    "%s:// takes no path, query or fragment (only "
 			    "HOST[:PORT])",
 			    sc->name);
@@ -419,11 +407,12 @@ parse_url(struct target *t, const char *url, char *why, size_t whylen)
 		return PACC_OK;
 	}
 	if (strchr(rest, '#') != NULL) {
-		setwhy(why, whylen, "a server URL takes no fragment ('#')");
+		pacc__setwhy(why, whylen,
+		    "a server URL takes no fragment ('#')");
 		return PACC_EINVAL;
 	}
 	if (!path_ok(rest)) {
-		setwhy(why, whylen,
+		pacc__setwhy(why, whylen,
 		    "the path holds characters that must be "
 		    "percent-encoded");
 		return PACC_EINVAL;
@@ -1698,24 +1687,14 @@ pacc_probe_result_to_json(char **out, const pacc_probe_result *r,
     unsigned flags)
 {
 	json_t *o;
-	char *s, *d;
+	int rc;
 
 	if (out == NULL || r == NULL)
 		return PACC_EINVAL;
 	*out = NULL;
 	if ((o = result_json(r)) == NULL)
 		return PACC_ENOMEM;
-	s = json_dumps(o,
-	    (flags & PACC_JSON_PRETTY ? JSON_INDENT(2) : JSON_COMPACT) |
-		JSON_PRESERVE_ORDER);
+	rc = pacc__json_text(out, o, flags, 0);
 	json_decref(o);
-	if (s == NULL)
-		return PACC_ENOMEM;
-	/* hand out memory the caller frees with free() */
-	d = strdup(s);
-	free(s);
-	if (d == NULL)
-		return PACC_ENOMEM;
-	*out = d;
-	return PACC_OK;
+	return rc;
 }

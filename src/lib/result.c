@@ -667,24 +667,24 @@ PACC__API int
 pacc_result_to_json(char **out, const pacc_result *r, unsigned flags)
 {
 	json_t *o;
-	char *s, *d;
+	int rc;
 
 	if (out == NULL || r == NULL)
 		return PACC_EINVAL;
 	*out = NULL;
 	if ((o = result_json(r)) == NULL)
 		return PACC_ENOMEM;
-	s = json_dumps(o,
-	    (flags & PACC_JSON_PRETTY ? JSON_INDENT(2) : JSON_COMPACT) |
-		JSON_PRESERVE_ORDER);
+	rc = pacc__json_text(out, o, flags, 0);
 	json_decref(o);
-	if (s == NULL)
-		return PACC_ENOMEM;
-	/* hand out memory the caller frees with free() */
-	d = strdup(s);
-	free(s);
-	if (d == NULL)
-		return PACC_ENOMEM;
-	*out = d;
-	return PACC_OK;
+	return rc;
+}
+
+int
+pacc__json_text(char **out, const json_t *o, unsigned flags, size_t extra)
+{
+	/* jansson allocates with malloc(): the caller's free() matches */
+	*out = json_dumps(o,
+	    (flags & PACC_JSON_PRETTY ? JSON_INDENT(2) : JSON_COMPACT) |
+		JSON_PRESERVE_ORDER | extra);
+	return *out != NULL ? PACC_OK : PACC_ENOMEM;
 }

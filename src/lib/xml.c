@@ -29,6 +29,7 @@
 
 #include "alloc.h"
 #include "xml.h"
+#include "buf.h"
 
 #ifdef XML_UNICODE
 #error "pacc needs expat built with UTF-8 XML_Char"
@@ -47,20 +48,6 @@ struct xstate {
 	char *why;
 	size_t whylen;
 };
-
-static void setwhy(char *why, size_t whylen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-setwhy(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (why != NULL && whylen > 0)
-		vsnprintf(why, whylen, fmt, ap);
-	va_end(ap);
-}
 
 static void fail(struct xstate *st, int rc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -360,10 +347,10 @@ pacc__xml_parse(struct pacc__xml_node **root, const unsigned char *doc,
 	if (root == NULL || (doc == NULL && len > 0))
 		return PACC_EINVAL;
 	*root = NULL;
-	setwhy(why, whylen, "ok");
+	pacc__setwhy(why, whylen, "ok");
 	if (len > (size_t)PACC__XML_MAX_DOC) {
-		setwhy(why, whylen, "the document is larger than %d bytes",
-		    PACC__XML_MAX_DOC);
+		pacc__setwhy(why, whylen,
+		    "the document is larger than %d bytes", PACC__XML_MAX_DOC);
 		return PACC_EFORMAT;
 	}
 	memset(&st, 0, sizeof(st));
@@ -388,10 +375,10 @@ pacc__xml_parse(struct pacc__xml_node **root, const unsigned char *doc,
 		rc = st.rc; /* ours; the sentence is set */
 	} else if (XML_GetErrorCode(st.p) == XML_ERROR_NO_MEMORY) {
 		rc = PACC_ENOMEM;
-		setwhy(why, whylen, "out of memory");
+		pacc__setwhy(why, whylen, "out of memory");
 	} else {
 		rc = PACC_EFORMAT;
-		setwhy(why, whylen,
+		pacc__setwhy(why, whylen,
 		    "not well-formed XML (line %lu, column "
 		    "%lu): %s",
 		    (unsigned long)XML_GetCurrentLineNumber(st.p),
@@ -401,7 +388,7 @@ pacc__xml_parse(struct pacc__xml_node **root, const unsigned char *doc,
 	XML_ParserFree(st.p);
 	if (rc == PACC_OK && st.root == NULL) { /* expat says "no element" */
 		rc = PACC_EFORMAT;
-		setwhy(why, whylen, "the document has no element");
+		pacc__setwhy(why, whylen, "the document has no element");
 	}
 	if (rc != PACC_OK) {
 		pacc__xml_free(st.root);
